@@ -1,0 +1,1 @@
+//! ch02-handshake (being written).

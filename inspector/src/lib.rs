@@ -1,0 +1,1 @@
+//! ws-inspector: decodes WebSocket traffic (see its issue; this crate grows there).
