@@ -143,7 +143,7 @@ pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> (bool, String, Str
     let out = out.join().unwrap_or_default();
     let mut err = err.join().unwrap_or_default();
     if status.is_none() {
-        err.push_str(&format!("\n[killed after {limit:?}]"));
+        err = format!("{err}\n[killed after {limit:?}]");
     }
     (status.is_some_and(|s| s.success()), out, err)
 }
@@ -175,7 +175,9 @@ impl Server {
         let sink = Arc::clone(&stderr_log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut log = sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut log = sink
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 log.push_str(&line);
                 log.push('\n');
             }
@@ -197,7 +199,11 @@ impl Server {
             .strip_prefix("listening on ws://")
             .and_then(|a| a.trim().parse().ok())
             .unwrap_or_else(|| panic!("{binary}: unexpected first line {line:?}"));
-        Server { child, addr, stderr_log }
+        Server {
+            child,
+            addr,
+            stderr_log,
+        }
     }
 
     /// `ws://HOST:PORT` + `path`.
