@@ -285,7 +285,8 @@ impl FrameHeader {
 
     /// Bytes this header takes when written by [`FrameHeader::write`].
     pub fn encoded_len(&self) -> usize {
-        2 + LengthForm::for_len(self.payload_len).extra_bytes() + if self.mask.is_some() { 4 } else { 0 }
+        2 + LengthForm::for_len(self.payload_len).extra_bytes()
+            + if self.mask.is_some() { 4 } else { 0 }
     }
 
     // ANCHOR: write
@@ -293,7 +294,12 @@ impl FrameHeader {
     /// The `length_form` field is ignored: it records what a *parsed* header used.
     pub fn write(&self, out: &mut Vec<u8>) {
         let mut first = u8::from(self.opcode);
-        for (bit, set) in [(7, self.fin), (6, self.rsv1), (5, self.rsv2), (4, self.rsv3)] {
+        for (bit, set) in [
+            (7, self.fin),
+            (6, self.rsv1),
+            (5, self.rsv2),
+            (4, self.rsv3),
+        ] {
             if set {
                 first |= 1 << bit;
             }
@@ -337,7 +343,9 @@ impl FrameHeader {
         // negotiated that defines meanings for non-zero values."
         for (index, set) in [self.rsv1, self.rsv2, self.rsv3].into_iter().enumerate() {
             if set && !rsv_allowed[index] {
-                broken.push(FrameError::ReservedBitSet { bit: index as u8 + 1 });
+                broken.push(FrameError::ReservedBitSet {
+                    bit: index as u8 + 1,
+                });
             }
         }
         // §5.2: "If an unknown opcode is received, the receiving endpoint MUST
@@ -363,7 +371,10 @@ impl FrameHeader {
 
     /// [`FrameHeader::check`] as uniform [`Violation`]s (for the inspector).
     pub fn validate(&self, rsv_allowed: [bool; 3]) -> Vec<Violation> {
-        self.check(rsv_allowed).into_iter().map(Violation::from).collect()
+        self.check(rsv_allowed)
+            .into_iter()
+            .map(Violation::from)
+            .collect()
     }
 }
 
@@ -417,7 +428,10 @@ impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FrameError::ReservedBitSet { bit } => {
-                write!(f, "RSV{bit} is set but no extension was negotiated that uses it")
+                write!(
+                    f,
+                    "RSV{bit} is set but no extension was negotiated that uses it"
+                )
             }
             FrameError::ReservedOpcode { opcode } => {
                 write!(f, "opcode 0x{opcode:X} is reserved")
@@ -537,7 +551,11 @@ const PREVIEW_BYTES: usize = 8;
 /// and by later chapters' message display.
 pub fn write_preview(f: &mut impl fmt::Write, payload: &[u8]) -> fmt::Result {
     match std::str::from_utf8(payload) {
-        Ok(text) if !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
+        Ok(text)
+            if !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
             let shown: String = text.chars().take(PREVIEW_CHARS).collect();
             write!(f, "{shown:?}")?;
             if shown.len() < text.len() {
@@ -591,7 +609,11 @@ impl fmt::Display for Frame {
                 write_preview(f, payload)?;
             }
         }
-        let unit = if self.payload.len() == 1 { "byte" } else { "bytes" };
+        let unit = if self.payload.len() == 1 {
+            "byte"
+        } else {
+            "bytes"
+        };
         write!(f, " [{} {unit}]", self.payload.len())
     }
 }
@@ -638,8 +660,15 @@ mod tests {
         assert_eq!(header.opcode, OpCode::Reserved(3));
         assert_eq!(header.payload_len, 5);
         assert_eq!(header.length_form, LengthForm::Extended16);
-        let rules: Vec<_> = header.check([false; 3]).iter().map(FrameError::rule).collect();
-        assert_eq!(rules, ["ReservedBitSet", "ReservedOpcode", "NonMinimalLength"]);
+        let rules: Vec<_> = header
+            .check([false; 3])
+            .iter()
+            .map(FrameError::rule)
+            .collect();
+        assert_eq!(
+            rules,
+            ["ReservedBitSet", "ReservedOpcode", "NonMinimalLength"]
+        );
         // With an extension that defines RSV2, only two remain.
         assert_eq!(header.check([false, true, false]).len(), 2);
     }
@@ -667,7 +696,10 @@ mod tests {
 
     #[test]
     fn display_is_short_and_readable() {
-        assert_eq!(Frame::text("hello").to_string(), r#"TEXT fin "hello" [5 bytes]"#);
+        assert_eq!(
+            Frame::text("hello").to_string(),
+            r#"TEXT fin "hello" [5 bytes]"#
+        );
         let mut data = vec![0u8; 70000];
         data[1] = 1;
         assert_eq!(

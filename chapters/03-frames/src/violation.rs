@@ -23,7 +23,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "§{} {} ({})", self.section, self.message, self.close_code)
+        write!(
+            f,
+            "§{} {} ({})",
+            self.section, self.message, self.close_code
+        )
     }
 }
 

@@ -64,7 +64,7 @@ pub fn read_frame<R: Read>(
 /// Reads at least one byte (up to `wanted`, at most 64 KiB at a time) into `buf`.
 /// Returns `false` on end of stream.
 fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, wanted: usize) -> io::Result<bool> {
-    let mut chunk = [0u8; 64 * 1024];
+    let mut chunk = [0u8; 16 * 1024];
     let want = wanted.clamp(1, chunk.len());
     loop {
         match reader.read(&mut chunk[..want]) {
@@ -105,10 +105,17 @@ mod tests {
         let mut reader = Trickle(&bytes);
         let mut buf = Vec::new();
         let (header, payload) = read_frame(&mut reader, &mut buf, 1 << 20).unwrap().unwrap();
-        assert_eq!((header.opcode, payload.as_slice()), (OpCode::Text, &b"Hello"[..]));
+        assert_eq!(
+            (header.opcode, payload.as_slice()),
+            (OpCode::Text, &b"Hello"[..])
+        );
         let (header, payload) = read_frame(&mut reader, &mut buf, 1 << 20).unwrap().unwrap();
         assert_eq!((header.opcode, payload.len()), (OpCode::Ping, 0));
-        assert!(read_frame(&mut reader, &mut buf, 1 << 20).unwrap().is_none());
+        assert!(
+            read_frame(&mut reader, &mut buf, 1 << 20)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -118,7 +125,10 @@ mod tests {
         let mut buf = Vec::new();
         let err = read_frame(&mut bytes.as_slice(), &mut buf, 1 << 24).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(buf.capacity() < 1024, "nothing was allocated for the payload");
+        assert!(
+            buf.capacity() < 1024,
+            "nothing was allocated for the payload"
+        );
     }
 
     #[test]

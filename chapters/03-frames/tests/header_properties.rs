@@ -10,16 +10,18 @@ fn any_header() -> impl Strategy<Value = FrameHeader> {
         proptest::option::of(any::<[u8; 4]>()),
         prop_oneof![0u64..=125, 126u64..=0xFFFF, 0x1_0000u64..(1 << 63)],
     )
-        .prop_map(|([fin, rsv1, rsv2, rsv3], opcode, mask, payload_len)| FrameHeader {
-            fin,
-            rsv1,
-            rsv2,
-            rsv3,
-            opcode: OpCode::from(opcode),
-            mask,
-            payload_len,
-            length_form: LengthForm::for_len(payload_len),
-        })
+        .prop_map(
+            |([fin, rsv1, rsv2, rsv3], opcode, mask, payload_len)| FrameHeader {
+                fin,
+                rsv1,
+                rsv2,
+                rsv3,
+                opcode: OpCode::from(opcode),
+                mask,
+                payload_len,
+                length_form: LengthForm::for_len(payload_len),
+            },
+        )
 }
 
 proptest! {
@@ -63,7 +65,11 @@ fn every_one_and_two_byte_prefix_parses_without_panic() {
                     assert_eq!(u8::from(header.opcode), first & 0x0F);
                 }
                 Parsed::Incomplete { needed } => {
-                    let extra = match len7 { 126 => 2, 127 => 8, _ => 0 };
+                    let extra = match len7 {
+                        126 => 2,
+                        127 => 8,
+                        _ => 0,
+                    };
                     assert_eq!(needed, extra + if masked { 4 } else { 0 });
                 }
             }

@@ -27,7 +27,9 @@ fn single_frame_unmasked_text() {
 
 #[test]
 fn single_frame_masked_text() {
-    let wire = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    let wire = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
     let (header, payload) = parse_whole(&wire);
     assert!(header.fin);
     assert_eq!(header.opcode, OpCode::Text);
@@ -51,7 +53,10 @@ fn fragmented_unmasked_text() {
     assert!(header.fin);
     assert_eq!(header.opcode, OpCode::Continuation);
     assert_eq!(payload, b"lo");
-    assert_eq!(Frame::text("Hel").with_fin(false).to_bytes_unmasked(), first);
+    assert_eq!(
+        Frame::text("Hel").with_fin(false).to_bytes_unmasked(),
+        first
+    );
     assert_eq!(
         Frame::new(OpCode::Continuation, b"lo".to_vec()).to_bytes_unmasked(),
         second
@@ -66,7 +71,9 @@ fn unmasked_ping_and_masked_pong() {
     assert_eq!(payload, b"Hello");
     assert_eq!(Frame::ping(b"Hello".to_vec()).to_bytes_unmasked(), ping);
 
-    let pong = [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    let pong = [
+        0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
     let (header, _) = parse_whole(&pong);
     assert_eq!(header.opcode, OpCode::Pong);
     assert_eq!(header.mask, Some([0x37, 0xfa, 0x21, 0x3d]));

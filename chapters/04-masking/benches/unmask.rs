@@ -28,13 +28,20 @@ fn throughput(len: usize, budget: Duration, mut f: impl FnMut()) -> f64 {
 fn main() {
     let budget = Duration::from_millis(400);
     let key = [0x37, 0xfa, 0x21, 0x3d];
-    println!("{:>8}  {:>12}  {:>12}  {:>12}  {:>10}", "size", "unmask GB/s", "bytewise GB/s", "memcpy GB/s", "unmask/memcpy");
+    println!(
+        "{:>8}  {:>12}  {:>12}  {:>12}  {:>10}",
+        "size", "unmask GB/s", "bytewise GB/s", "memcpy GB/s", "unmask/memcpy"
+    );
     for len in [1024usize, 64 * 1024, 1024 * 1024] {
         let mut buf = vec![0x5Au8; len];
         let source = vec![0xA5u8; len];
         let fast = throughput(len, budget, || apply_mask(black_box(&mut buf), key, 1));
-        let slow = throughput(len, budget, || apply_mask_bytewise(black_box(&mut buf), key, 1));
-        let copy = throughput(len, budget, || black_box(&mut buf).copy_from_slice(black_box(&source)));
+        let slow = throughput(len, budget, || {
+            apply_mask_bytewise(black_box(&mut buf), key, 1);
+        });
+        let copy = throughput(len, budget, || {
+            black_box(&mut buf).copy_from_slice(black_box(&source));
+        });
         let label = match len {
             1024 => "1 KiB".to_string(),
             n if n < 1 << 20 => format!("{} KiB", n / 1024),

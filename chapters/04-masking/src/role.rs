@@ -140,7 +140,8 @@ pub fn read_unmasked_frame<R: Read>(
     receiver: Role,
     max_payload: u64,
 ) -> Result<Option<Frame>, Result<MaskError, io::Error>> {
-    let Some((header, mut payload)) = wire::read_frame(reader, buf, max_payload).map_err(Err)? else {
+    let Some((header, mut payload)) = wire::read_frame(reader, buf, max_payload).map_err(Err)?
+    else {
         return Ok(None);
     };
     check_masking(receiver, &header).map_err(Ok)?;
@@ -166,9 +167,15 @@ mod tests {
         let unmasked = FrameHeader::new(OpCode::Text, 5);
         let mut masked = unmasked;
         masked.mask = Some([1, 2, 3, 4]);
-        assert_eq!(check_masking(Role::Server, &unmasked), Err(MaskError::UnmaskedClientFrame));
+        assert_eq!(
+            check_masking(Role::Server, &unmasked),
+            Err(MaskError::UnmaskedClientFrame)
+        );
         assert_eq!(check_masking(Role::Server, &masked), Ok(()));
-        assert_eq!(check_masking(Role::Client, &masked), Err(MaskError::MaskedServerFrame));
+        assert_eq!(
+            check_masking(Role::Client, &masked),
+            Err(MaskError::MaskedServerFrame)
+        );
         assert_eq!(check_masking(Role::Client, &unmasked), Ok(()));
         let violation = Violation::from(MaskError::UnmaskedClientFrame);
         assert_eq!((violation.section, violation.close_code), ("5.1", 1002));
@@ -188,7 +195,10 @@ mod tests {
         apply_mask(&mut payload, key, 0);
         assert_eq!(payload, b"Hello");
         assert_ne!(first[2..6], second[2..6], "a fresh key per frame");
-        assert_eq!(encode_frame(Role::Server, &frame), frame.to_bytes_unmasked());
+        assert_eq!(
+            encode_frame(Role::Server, &frame),
+            frame.to_bytes_unmasked()
+        );
     }
 
     #[test]
@@ -213,7 +223,8 @@ mod tests {
         assert_eq!(frame.payload, vec![7; 70_000]);
         let unmasked = Frame::text("hi").to_bytes_unmasked();
         let mut buf = Vec::new();
-        let err = read_unmasked_frame(&mut unmasked.as_slice(), &mut buf, Role::Server, 1 << 20).unwrap_err();
+        let err = read_unmasked_frame(&mut unmasked.as_slice(), &mut buf, Role::Server, 1 << 20)
+            .unwrap_err();
         assert!(matches!(err, Ok(MaskError::UnmaskedClientFrame)));
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::message::{Assembler, Limits, Message, MessageError, Pushed};
 use ch04_masking::{
-    Frame, FrameError, FrameHeader, MaskError, Parsed, Role, Violation, apply_mask, check_masking, parse,
+    Frame, FrameError, FrameHeader, MaskError, Parsed, Role, Violation, apply_mask, check_masking,
+    parse,
 };
 use std::fmt;
 use std::io::{self, Read};
@@ -137,7 +138,10 @@ impl Decoder {
                         return Err(error);
                     }
                     self.start += header_len;
-                    self.state = State::Payload { header, received: 0 };
+                    self.state = State::Payload {
+                        header,
+                        received: 0,
+                    };
                 }
                 State::Payload { header, received } => {
                     let remaining = header.payload_len - received;
@@ -216,7 +220,10 @@ impl std::error::Error for ReadError {}
 // ANCHOR: read_event
 /// Blocking: reads from `reader` until the decoder has an event. `Ok(None)` when
 /// the peer closed TCP (the caller decides whether that was clean).
-pub fn read_event<R: Read>(reader: &mut R, decoder: &mut Decoder) -> Result<Option<Event>, ReadError> {
+pub fn read_event<R: Read>(
+    reader: &mut R,
+    decoder: &mut Decoder,
+) -> Result<Option<Event>, ReadError> {
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         if let Some(event) = decoder.next_event().map_err(ReadError::Protocol)? {
@@ -239,7 +246,10 @@ mod tests {
     use ch04_masking::{OpCode, encode_frame};
 
     fn client_bytes(frames: &[Frame]) -> Vec<u8> {
-        frames.iter().flat_map(|f| encode_frame(Role::Client, f)).collect()
+        frames
+            .iter()
+            .flat_map(|f| encode_frame(Role::Client, f))
+            .collect()
     }
 
     fn events(decoder: &mut Decoder) -> Vec<Event> {
@@ -265,8 +275,12 @@ mod tests {
             seen.extend(events(&mut decoder));
         }
         assert_eq!(seen.len(), 2);
-        assert!(matches!(&seen[0], Event::Control(f) if f.header.opcode == OpCode::Ping && f.payload == b"p"));
-        assert!(matches!(&seen[1], Event::Message(m) if m.as_text() == Some("Hello") && m.frames == 2));
+        assert!(
+            matches!(&seen[0], Event::Control(f) if f.header.opcode == OpCode::Ping && f.payload == b"p")
+        );
+        assert!(
+            matches!(&seen[1], Event::Message(m) if m.as_text() == Some("Hello") && m.frames == 2)
+        );
     }
 
     #[test]
@@ -320,11 +334,14 @@ mod tests {
             decoder.feed(chunk);
             seen.extend(events(&mut decoder));
         }
-        assert_eq!(seen, vec![Event::Message(Message {
-            kind: MessageKind::Binary,
-            data: payload,
-            compressed: false,
-            frames: 1
-        })]);
+        assert_eq!(
+            seen,
+            vec![Event::Message(Message {
+                kind: MessageKind::Binary,
+                data: payload,
+                compressed: false,
+                frames: 1
+            })]
+        );
     }
 }

@@ -155,8 +155,12 @@ impl MessageError {
     /// The section that states the rule.
     pub fn section(&self) -> &'static str {
         match self {
-            MessageError::ContinuationWithoutStart | MessageError::NewMessageInsideFragmented => "5.4",
-            MessageError::FragmentedControlFrame | MessageError::ControlFrameTooLong { .. } => "5.5",
+            MessageError::ContinuationWithoutStart | MessageError::NewMessageInsideFragmented => {
+                "5.4"
+            }
+            MessageError::FragmentedControlFrame | MessageError::ControlFrameTooLong { .. } => {
+                "5.5"
+            }
             MessageError::CompressedBitMisplaced => "RFC 7692 6",
             MessageError::InvalidUtf8(_) => "8.1",
             MessageError::FrameTooLarge { .. } | MessageError::MessageTooLarge { .. } => "10.4",
@@ -182,16 +186,24 @@ impl fmt::Display for MessageError {
             MessageError::NewMessageInsideFragmented => {
                 f.write_str("new data frame while a fragmented message is still open")
             }
-            MessageError::FragmentedControlFrame => f.write_str("control frames must not be fragmented"),
+            MessageError::FragmentedControlFrame => {
+                f.write_str("control frames must not be fragmented")
+            }
             MessageError::ControlFrameTooLong { payload_len } => {
-                write!(f, "control frame payload of {payload_len} bytes; the limit is 125")
+                write!(
+                    f,
+                    "control frame payload of {payload_len} bytes; the limit is 125"
+                )
             }
-            MessageError::CompressedBitMisplaced => {
-                f.write_str("RSV1 (compressed) is only allowed on the first frame of a data message")
-            }
+            MessageError::CompressedBitMisplaced => f.write_str(
+                "RSV1 (compressed) is only allowed on the first frame of a data message",
+            ),
             MessageError::InvalidUtf8(error) => write!(f, "text message is not UTF-8: {error}"),
             MessageError::FrameTooLarge { payload_len, limit } => {
-                write!(f, "frame of {payload_len} bytes is over the {limit}-byte limit")
+                write!(
+                    f,
+                    "frame of {payload_len} bytes is over the {limit}-byte limit"
+                )
             }
             MessageError::MessageTooLarge { size, limit } => {
                 write!(f, "message of {size} bytes is over the {limit}-byte limit")
@@ -318,7 +330,9 @@ impl Assembler {
             (OpCode::Continuation, None) => return Err(MessageError::ContinuationWithoutStart),
             // ... and a new message cannot start inside one (no interleaving
             // without an extension that defines it).
-            (OpCode::Text | OpCode::Binary, Some(_)) => return Err(MessageError::NewMessageInsideFragmented),
+            (OpCode::Text | OpCode::Binary, Some(_)) => {
+                return Err(MessageError::NewMessageInsideFragmented);
+            }
             _ => {}
         }
         if header.rsv1 && self.compression && opcode == OpCode::Continuation {
@@ -351,7 +365,9 @@ impl Assembler {
         }
         if header.opcode.is_control() {
             self.control.clear();
-            self.current = Current::Control { opcode: header.opcode };
+            self.current = Current::Control {
+                opcode: header.opcode,
+            };
             return Ok(());
         }
         if self.open.is_none() {
@@ -362,7 +378,9 @@ impl Assembler {
             };
             self.open = Some(Open {
                 kind,
-                data: Vec::with_capacity(usize::try_from(header.payload_len.min(1 << 20)).unwrap_or(0)),
+                data: Vec::with_capacity(
+                    usize::try_from(header.payload_len.min(1 << 20)).unwrap_or(0),
+                ),
                 compressed: self.compression && header.rsv1,
                 frames: 0,
                 utf8: Utf8Validator::new(),
@@ -385,11 +403,12 @@ impl Assembler {
                     // but finds that the byte stream is not, in fact, a valid UTF-8
                     // stream, that endpoint MUST _Fail the WebSocket Connection_."
                     // Checked piece by piece: fail as soon as it is known.
-                    if open.kind == MessageKind::Text && !open.compressed {
-                        if let Err(error) = open.utf8.push(piece) {
-                            self.reset();
-                            return Err(MessageError::InvalidUtf8(error));
-                        }
+                    if open.kind == MessageKind::Text
+                        && !open.compressed
+                        && let Err(error) = open.utf8.push(piece)
+                    {
+                        self.reset();
+                        return Err(MessageError::InvalidUtf8(error));
                     }
                     open.data.extend_from_slice(piece);
                 }
@@ -450,20 +469,32 @@ mod tests {
         header
     }
 
-    fn push(assembler: &mut Assembler, opcode: OpCode, fin: bool, payload: &[u8]) -> Result<Pushed, MessageError> {
+    fn push(
+        assembler: &mut Assembler,
+        opcode: OpCode,
+        fin: bool,
+        payload: &[u8],
+    ) -> Result<Pushed, MessageError> {
         assembler.push(&header(opcode, fin, payload.len()), payload)
     }
 
     #[test]
     fn rfc_hel_lo_is_one_message_of_two_frames() {
         let mut assembler = Assembler::new(Limits::default(), false);
-        assert_eq!(push(&mut assembler, OpCode::Text, false, b"Hel"), Ok(Pushed::Partial));
-        let Ok(Pushed::Message(message)) = push(&mut assembler, OpCode::Continuation, true, b"lo") else {
+        assert_eq!(
+            push(&mut assembler, OpCode::Text, false, b"Hel"),
+            Ok(Pushed::Partial)
+        );
+        let Ok(Pushed::Message(message)) = push(&mut assembler, OpCode::Continuation, true, b"lo")
+        else {
             panic!("expected a message")
         };
         assert_eq!(message.as_text(), Some("Hello"));
         assert_eq!(message.frames, 2);
-        assert_eq!(message.to_string(), r#"TEXT message "Hello" [5 bytes, 2 frames]"#);
+        assert_eq!(
+            message.to_string(),
+            r#"TEXT message "Hello" [5 bytes, 2 frames]"#
+        );
     }
 
     #[test]
@@ -478,28 +509,47 @@ mod tests {
             })
         );
         assert!(assembler.in_message());
-        let Ok(Pushed::Message(message)) = push(&mut assembler, OpCode::Continuation, true, &[3]) else {
+        let Ok(Pushed::Message(message)) = push(&mut assembler, OpCode::Continuation, true, &[3])
+        else {
             panic!("expected a message")
         };
-        assert_eq!((message.kind, message.data), (MessageKind::Binary, vec![1, 2, 3]));
+        assert_eq!(
+            (message.kind, message.data),
+            (MessageKind::Binary, vec![1, 2, 3])
+        );
     }
 
     #[test]
     fn each_sequence_rule_has_its_own_error_and_code() {
         let mut assembler = Assembler::new(Limits::default(), false);
         let error = push(&mut assembler, OpCode::Continuation, true, b"x").unwrap_err();
-        assert_eq!((error, error.close_code()), (MessageError::ContinuationWithoutStart, 1002));
+        assert_eq!(
+            (error, error.close_code()),
+            (MessageError::ContinuationWithoutStart, 1002)
+        );
 
         push(&mut assembler, OpCode::Text, false, b"a").unwrap();
         let error = push(&mut assembler, OpCode::Binary, true, b"b").unwrap_err();
-        assert_eq!((error, error.close_code()), (MessageError::NewMessageInsideFragmented, 1002));
-        assert!(!assembler.in_message(), "an error drops the partial message");
+        assert_eq!(
+            (error, error.close_code()),
+            (MessageError::NewMessageInsideFragmented, 1002)
+        );
+        assert!(
+            !assembler.in_message(),
+            "an error drops the partial message"
+        );
 
         let error = push(&mut assembler, OpCode::Ping, false, b"").unwrap_err();
-        assert_eq!((error, error.section()), (MessageError::FragmentedControlFrame, "5.5"));
+        assert_eq!(
+            (error, error.section()),
+            (MessageError::FragmentedControlFrame, "5.5")
+        );
 
         let error = push(&mut assembler, OpCode::Pong, true, &[0; 126]).unwrap_err();
-        assert_eq!(error, MessageError::ControlFrameTooLong { payload_len: 126 });
+        assert_eq!(
+            error,
+            MessageError::ControlFrameTooLong { payload_len: 126 }
+        );
         assert!(push(&mut assembler, OpCode::Pong, true, &[0; 125]).is_ok());
     }
 
@@ -529,7 +579,10 @@ mod tests {
         let next = header(OpCode::Continuation, true, 60);
         assert_eq!(
             assembler.check_header(&next),
-            Err(MessageError::MessageTooLarge { size: 160, limit: 150 })
+            Err(MessageError::MessageTooLarge {
+                size: 160,
+                limit: 150
+            })
         );
     }
 

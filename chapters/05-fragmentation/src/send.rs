@@ -17,7 +17,11 @@ pub fn fragment(message: &Message, fragment_size: usize) -> Vec<Frame> {
         .into_iter()
         .enumerate()
         .map(|(index, piece)| {
-            let opcode = if index == 0 { message.opcode() } else { OpCode::Continuation };
+            let opcode = if index == 0 {
+                message.opcode()
+            } else {
+                OpCode::Continuation
+            };
             Frame::new(opcode, piece.to_vec()).with_fin(index == last)
         })
         .collect()

@@ -54,7 +54,9 @@ impl Utf8Validator {
             match std::str::from_utf8(&self.pending[..self.pending_len]) {
                 Ok(_) => self.pending_len = 0,
                 Err(e) if e.error_len().is_some() => {
-                    return Err(Utf8Error { offset: self.seen - 1 });
+                    return Err(Utf8Error {
+                        offset: self.seen - 1,
+                    });
                 }
                 Err(_) => {} // a valid prefix: keep going
             }
@@ -85,7 +87,11 @@ impl Utf8Validator {
         let unfinished = self.pending_len > 0;
         let offset = self.seen;
         *self = Utf8Validator::new();
-        if unfinished { Err(Utf8Error { offset }) } else { Ok(()) }
+        if unfinished {
+            Err(Utf8Error { offset })
+        } else {
+            Ok(())
+        }
     }
 }
 // ANCHOR_END: validator
@@ -121,7 +127,10 @@ mod tests {
         assert!(validator.push(b"hello ").is_ok());
         // CE BA E1 BD B9 CF 83 CE BC CE B5 then ED A0 80 (a surrogate): invalid at ED A0.
         assert!(validator.push(&[0xCE, 0xBA, 0xE1, 0xBD]).is_ok());
-        assert!(validator.push(&[0xB9, 0xED]).is_ok(), "ED alone could still be valid");
+        assert!(
+            validator.push(&[0xB9, 0xED]).is_ok(),
+            "ED alone could still be valid"
+        );
         assert_eq!(validator.push(&[0xA0]), Err(Utf8Error { offset: 12 }));
     }
 
@@ -144,7 +153,11 @@ mod tests {
         for sample in samples {
             let expected = std::str::from_utf8(sample).is_ok();
             for size in 1..=sample.len() {
-                assert_eq!(check_in_pieces(sample, &[size]).is_ok(), expected, "{sample:?} in {size}s");
+                assert_eq!(
+                    check_in_pieces(sample, &[size]).is_ok(),
+                    expected,
+                    "{sample:?} in {size}s"
+                );
             }
         }
     }
