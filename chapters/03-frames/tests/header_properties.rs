@@ -41,10 +41,10 @@ proptest! {
 
     #[test]
     fn parse_then_write_is_identity_for_minimal_headers(bytes in proptest::collection::vec(any::<u8>(), 2..20)) {
-        if let Parsed::Complete { header, header_len } = parse(&bytes) {
-            if header.length_form == LengthForm::for_len(header.payload_len) {
-                prop_assert_eq!(header.to_bytes(), bytes[..header_len].to_vec());
-            }
+        if let Parsed::Complete { header, header_len } = parse(&bytes)
+            && header.length_form == LengthForm::for_len(header.payload_len)
+        {
+            prop_assert_eq!(header.to_bytes(), bytes[..header_len].to_vec());
         }
     }
 }
