@@ -67,6 +67,7 @@ fn write_log_line(line: &str) {
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
+// ANCHOR: bind
 /// Binds `addr` (`HOST:PORT`; port 0 lets the OS pick a free port) and prints exactly one
 /// line, `listening on ws://HOST:PORT`, with the port really bound, on stdout.
 ///
@@ -79,6 +80,7 @@ pub fn bind(addr: &str) -> io::Result<TcpListener> {
     stdout.flush()?;
     Ok(listener)
 }
+// ANCHOR_END: bind
 
 /// Accepts connections forever, running `handler` for each on its own thread.
 ///

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Regenerates every listing the book includes (book/listings/) by running the real thing:
+# the measurement on page 0, and each chapter server with a real browser against it.
+# Commit what changed; the book never shows output that was typed by hand.
+#
+#   book/tools/regenerate.sh            # everything
+#   book/tools/regenerate.sh 00 01      # only the listings whose directory starts with 00 or 01
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+listings=book/listings
+only=("$@")
+
+wanted() {
+    [ ${#only[@]} -eq 0 ] && return 0
+    for prefix in "${only[@]}"; do [[ "$1" == "$prefix"* ]] && return 0; done
+    return 1
+}
+log() { echo "regenerate: $*" >&2; }
+
+bash scripts/install-tools.sh
+python=target/peers/py/bin/python
+export NODE_PATH="$root/target/peers/node/node_modules"
+
+# `cargo run -p PACKAGE -- ARGS` as the book shows it, run from the built binary.
+command_output() { # OUT PACKAGE ARGS...
+    local out=$1 package=$2
+    shift 2
+    cargo build -q -p "$package"
+    { echo "\$ cargo run -p $package -- $*"; "target/debug/$package" "$@"; } > "$out"
+}
+
+# A chapter server with headless Chromium running a scenario against it.
+browser_session() { # OUT SCENARIO PACKAGE SERVER_ARGS...
+    local out=$1 scenario=$2 package=$3
+    shift 3
+    cargo build -q -p "$package"
+    node book/tools/chromium-session.js "book/tools/scenarios/$scenario" "target/debug/$package" "$@" > "$out"
+}
+
+if wanted 00-why; then
+    log "00-why: polling, long polling, streaming and WebSocket, measured (about 15 s)"
+    "$python" book/tools/polling-vs-websocket.py "$listings/00-why"
+fi
+
+if wanted 01-raw-tcp; then
+    log "01-raw-tcp"
+    mkdir -p "$listings/01-raw-tcp"
+    command_output "$listings/01-raw-tcp/help.txt" ch01-raw-tcp --help
+    browser_session "$listings/01-raw-tcp/browser.txt" new-websocket.js ch01-raw-tcp --read-timeout 5
+fi
+
+log "done; review with: git diff --stat $listings"
