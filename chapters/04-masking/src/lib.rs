@@ -14,19 +14,31 @@
 //! - [`random_mask_key`], from the operating system's random source;
 //! - the role rules of §5.1 ([`check_masking`]): a server closes with 1002 on an
 //!   unmasked client frame, a client fails the connection on a masked server frame;
-//! - [`encode_frame`], which masks exactly when the sender is a client.
+//! - [`encode_frame`], which masks exactly when the sender is a client;
+//! - for the chapter servers: [`fail_connection`] (a close frame with a code, then
+//!   TCP closed so the peer still reads it) and the browser [`page`] every server from
+//!   here on serves at `GET /`.
 //!
 //! # Layout
 //! - [`mask`] — the XOR, fast and simple, and the key source.
 //! - [`role`] — [`Role`], the §5.1 rules, [`encode_frame`], [`close_frame_bytes`].
+//! - [`closing`] — [`fail_connection`], [`answer_close`], [`close_tcp`]: minimal endings
+//!   until chapter 07's closing handshake.
+//! - [`page`] — the browser page template ([`Page`]) with slots for later chapters.
+//! - `main.rs` — the `ch04-masking` server: echoes single-frame messages, 1002 on an
+//!   unmasked frame, the page at `GET /`.
 //! - Everything from chapter 03 (frames) and 02 (handshake) is re-exported.
 #![forbid(unsafe_code)]
 
+pub mod closing;
 pub mod mask;
+pub mod page;
 pub mod role;
 
 pub use ch03_frames::*;
+pub use closing::{answer_close, close_reply, close_tcp, fail_connection};
 pub use mask::{apply_mask, apply_mask_bytewise, random_mask_key};
+pub use page::Page;
 pub use role::{
     MaskError, Role, check_masking, close_frame_bytes, encode_frame, is_single_frame_message,
     read_unmasked_frame,
