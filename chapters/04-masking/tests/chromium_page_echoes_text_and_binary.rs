@@ -57,6 +57,11 @@ fn chromium_sends_text_and_binary_from_the_page_and_gets_them_echoed() {
     assert_eq!(closes[0]["wasClean"], true);
 
     // The server saw masked frames and echoed them unmasked.
+    assert!(
+        server.wait_for_log("TCP closed", std::time::Duration::from_secs(5)),
+        "{}",
+        server.log()
+    );
     let log = server.log();
     assert!(log.contains("GET / HTTP/1.1 → 200"), "{log}");
     assert!(
