@@ -30,7 +30,6 @@ pub mod frame;
 pub mod violation;
 pub mod wire;
 
-#[allow(unused_imports)] // TEMP until chapter 02 lands on main
 pub use ch02_handshake::*;
 pub use frame::{Frame, FrameError, FrameHeader, LengthForm, OpCode, Parsed, parse, write_preview};
 pub use violation::Violation;
