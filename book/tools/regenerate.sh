@@ -50,4 +50,10 @@ if wanted 01-raw-tcp; then
     browser_session "$listings/01-raw-tcp/browser.txt" new-websocket.js ch01-raw-tcp --read-timeout 5
 fi
 
+if wanted browser-api; then
+    log "browser-api: every call of the WebSocket API against a recording proxy (about 20 s)"
+    mkdir -p "$listings/browser-api"
+    node book/tools/browser-api-on-the-wire.js > "$listings/browser-api/on-the-wire.txt"
+fi
+
 log "done; review with: git diff --stat $listings"
