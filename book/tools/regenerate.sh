@@ -50,6 +50,30 @@ if wanted 01-raw-tcp; then
     browser_session "$listings/01-raw-tcp/browser.txt" new-websocket.js ch01-raw-tcp --read-timeout 5
 fi
 
+# The list of a chapter's tests (names only: stable from run to run).
+test_list() { # OUT PACKAGE
+    local out=$1 package=$2
+    mkdir -p "$(dirname "$out")"
+    cargo build -q --tests -p "$package"
+    # cargo names each test binary on stderr ("Running tests/x.rs (...)"); keep those as headings.
+    cargo test -p "$package" -- --list 2>&1 | awk '
+        /^ *Running unittests / { heading = $3 " (unit tests)"; next }
+        /^ *Running /           { heading = $2; next }
+        /^ *Doc-tests /         { heading = "doc tests"; next }
+        /: test$/ {
+            if (heading != "") { printf "%s%s\n", sep, heading; sep = "\n"; heading = "" }
+            sub(/: test$/, ""); print "    " $0
+        }
+    ' > "$out"
+}
+
+for chapter in 03-frames 04-masking 05-fragmentation; do
+    if wanted "$chapter" && [ -d "chapters/$chapter" ]; then
+        log "$chapter: test list"
+        test_list "$listings/$chapter/tests.txt" "ch${chapter}"
+    fi
+done
+
 if wanted browser-api; then
     log "browser-api: every call of the WebSocket API against a recording proxy (about 20 s)"
     mkdir -p "$listings/browser-api"
