@@ -74,6 +74,12 @@ for chapter in 03-frames 04-masking 05-fragmentation; do
     fi
 done
 
+if wanted 04-masking; then
+    log "04-masking: a masked and an unmasked frame from a real capture; the unmask benchmark"
+    python3 book/tools/frame-from-capture.py captures/python-basic.pcap 8 9 2>/dev/null > "$listings/04-masking/capture.txt"
+    { echo "\$ cargo bench -p ch04-masking --bench unmask"; cargo bench -q -p ch04-masking --bench unmask 2>/dev/null; } > "$listings/04-masking/bench.txt"
+fi
+
 if wanted browser-api; then
     log "browser-api: every call of the WebSocket API against a recording proxy (about 20 s)"
     mkdir -p "$listings/browser-api"
