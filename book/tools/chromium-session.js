@@ -5,8 +5,9 @@
 //
 //   node book/tools/chromium-session.js SCENARIO.js SERVER_BINARY [SERVER_ARGS...]
 //
-// SCENARIO.js exports `path` (the resource name to connect to) and `run(url)`, a function
-// that runs *in the page* and resolves to an array of lines. The server is started with
+// SCENARIO.js exports `path` (the resource name to connect to), `run(url)`, a function that
+// runs *in the page* and resolves to an array of lines, and optionally `page`, a path the
+// server serves as HTML, to load first (so the page has the server's origin). The server is started with
 // `--addr 127.0.0.1:0` and must print `listening on ws://HOST:PORT` first.
 //
 // Needs playwright-core (NODE_PATH=target/peers/node/node_modules) and /usr/bin/chromium;
@@ -72,6 +73,9 @@ async function main() {
   let pageLines;
   try {
     const page = await browser.newPage();
+    // With `page`, load that page from the server first, so the page (and its WebSocket's
+    // Origin header) belongs to the server's origin; otherwise the page is about:blank.
+    if (scenario.page) await page.goto(server.base.replace(/^ws:/, 'http:') + scenario.page);
     pageLines = await page.evaluate(scenario.run, url);
   } finally {
     await browser.close();

@@ -9,8 +9,13 @@ else is done here, in a few lines, so the listing shows exactly where each byte 
 must hold whole frames (true of the small frames the book shows).
 """
 
+import base64
+import hashlib
 import subprocess
 import sys
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+keys_seen: list[str] = []  # Sec-WebSocket-Key values, to check the Accept that answers them
 
 OPCODES = {0: "continuation", 1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong"}
 
@@ -25,8 +30,29 @@ def tcp_payload(capture: str, number: int) -> bytes:
     return bytes.fromhex(out.replace(":", ""))
 
 
+def show_head(data: bytes) -> tuple[list[str], bytes]:
+    """An HTTP head as text; checks Sec-WebSocket-Accept against the key seen before it."""
+    end = data.find(b"\r\n\r\n")
+    head, rest = (data, b"") if end < 0 else (data[:end], data[end + 4 :])
+    lines = []
+    for line in head.decode("latin-1").split("\r\n"):
+        lines.append(f"  {line}")
+        name, _, value = line.partition(":")
+        if name.lower() == "sec-websocket-key":
+            keys_seen.append(value.strip())
+        if name.lower() == "sec-websocket-accept" and keys_seen:
+            key = keys_seen[-1]
+            expected = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+            verdict = "matches" if expected == value.strip() else "DOES NOT MATCH"
+            lines.append(f"      base64(SHA-1({key!r} + GUID)) = {expected}: {verdict}")
+    lines.append("  (empty line: end of the head)")
+    return lines, rest
+
+
 def show(data: bytes) -> list[str]:
     lines = []
+    if data.startswith((b"GET ", b"HTTP/")):
+        lines, data = show_head(data)
     while data:
         fin, rsv, opcode = data[0] >> 7, (data[0] >> 4) & 7, data[0] & 15
         masked, length = data[1] >> 7, data[1] & 127
@@ -63,7 +89,10 @@ def main() -> int:
     capture = sys.argv[1]
     for number in map(int, sys.argv[2:]):
         data = tcp_payload(capture, number)
-        print(f"packet {number}: {len(data)} bytes of TCP payload: {data.hex(' ')}")
+        if data.startswith((b"GET ", b"HTTP/")):
+            print(f"packet {number}: {len(data)} bytes of TCP payload, an HTTP head (lines end with CRLF):")
+        else:
+            print(f"packet {number}: {len(data)} bytes of TCP payload: {data.hex(' ')}")
         print("\n".join(show(data)))
         print()
     return 0

@@ -50,6 +50,15 @@ if wanted 01-raw-tcp; then
     browser_session "$listings/01-raw-tcp/browser.txt" new-websocket.js ch01-raw-tcp --read-timeout 5
 fi
 
+if wanted 02-handshake; then
+    log "02-handshake"
+    mkdir -p "$listings/02-handshake"
+    command_output "$listings/02-handshake/help.txt" ch02-handshake --help
+    python3 book/tools/handshake-requests.py target/debug/ch02-handshake --hold 0.2 > "$listings/02-handshake/requests.txt"
+    browser_session "$listings/02-handshake/browser.txt" handshake.js ch02-handshake --hold 1
+    python3 book/tools/frame-from-capture.py captures/chromium-deflate.pcapng 14 16 2>/dev/null > "$listings/02-handshake/capture.txt"
+fi
+
 # The list of a chapter's tests (names only: stable from run to run).
 test_list() { # OUT PACKAGE
     local out=$1 package=$2
@@ -67,7 +76,7 @@ test_list() { # OUT PACKAGE
     ' > "$out"
 }
 
-for chapter in 03-frames 04-masking 05-fragmentation; do
+for chapter in 02-handshake 03-frames 04-masking 05-fragmentation; do
     if wanted "$chapter" && [ -d "chapters/$chapter" ]; then
         log "$chapter: test list"
         test_list "$listings/$chapter/tests.txt" "ch${chapter}"
