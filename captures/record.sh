@@ -180,12 +180,7 @@ record_multi_interface() {
 #    Port 89NN for chapter NN; the file is chromium-chNN.pcapng.
 #    A chapter is skipped (with a message) until it has a server binary (src/main.rs,
 #    src/bin/ or a [[bin]] section).
-# TODO(captures): when this was written, chapters 04-masking and 05-fragmentation were
-#    libraries without a server, so no chromium-chNN capture is recorded yet and
-#    captures/README.md does not list any. When the servers land, run
-#    `sudo captures/record.sh chapters`, check the page loads and the echoes in the log,
-#    and add the files to README.md. Chapter 08 routes per path: its WebSocket URL may
-#    need a path other than /.
+#    Every chapter server from 04 on echoes at /echo (chapter 08 keeps that route beside /chat).
 record_chapters() {
     local dir n pkg found=0
     for dir in "$root"/chapters/0[4-9]-*/; do
@@ -206,11 +201,11 @@ record_chapters() {
         pids+=("$server_pid")
         wait_for "$tmp/ch$n.server.out" "listening on ws://127.0.0.1:89$n" 30
         start_capture dumpcap "chromium-ch$n.pcapng" -i lo -s "$SNAPLEN" -f "tcp port 89$n"
-        node "$scripts/chromium_client.js" "ws://127.0.0.1:89$n/" "http://127.0.0.1:89$n/"
+        node "$scripts/chromium_client.js" "ws://127.0.0.1:89$n/echo" "http://127.0.0.1:89$n/"
         stop_server
         stop_capture
     done
-    [ "$found" = 1 ] || log "chapters: no chapter server from 04 on yet, nothing recorded (see the TODO in record.sh)"
+    [ "$found" = 1 ] || log "chapters: no chapter server from 04 on yet, nothing recorded"
 }
 
 # --- reference decodes ---------------------------------------------------------------
