@@ -28,10 +28,7 @@ pub const MAX_PACKET_LEN: u32 = 262_144;
 pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
 
 const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
-const PCAPNG_IDB: u32 = 0x0000_0001;
 const PCAPNG_OBSOLETE_PACKET: u32 = 0x0000_0002;
-const PCAPNG_SPB: u32 = 0x0000_0003;
-const PCAPNG_EPB: u32 = 0x0000_0006;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 /// What went wrong while reading a capture, and where.
@@ -670,6 +667,10 @@ struct Found {
 mod tests {
     use super::*;
     use crate::synth::linktype;
+
+    const PCAPNG_IDB: u32 = 0x0000_0001;
+    const PCAPNG_SPB: u32 = 0x0000_0003;
+    const PCAPNG_EPB: u32 = 0x0000_0006;
 
     fn read_all(bytes: &[u8]) -> (Vec<(u64, Timestamp, u32, u32, Vec<u8>, u64)>, Option<CaptureError>) {
         let mut reader = match CaptureReader::new(bytes, Some(bytes.len() as u64)) {

@@ -110,29 +110,49 @@ impl Inflater {
 
     /// Inflates one frame's (unmasked) payload of a compressed message, appending the
     /// output to `out`. `last` is the message's final frame: the stripped tail is added
-    /// and the message's context ends.
+    /// and the message's context ends. (A convenience over [`Inflater::inflate_piece`]
+    /// and [`Inflater::finish_message`].)
     pub fn inflate_frame(
         &mut self,
         payload: &[u8],
         last: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), InflateError> {
+        let result = self.inflate_piece(payload, out);
+        if last {
+            let end = self.finish_message(out);
+            return result.and(end);
+        }
+        result
+    }
+
+    /// Inflates the next piece of a compressed message's payload (any split: pieces
+    /// of a frame, or whole frames).
+    pub fn inflate_piece(&mut self, piece: &[u8], out: &mut Vec<u8>) -> Result<(), InflateError> {
+        if self.failed {
+            return Ok(());
+        }
+        let result = self.inflate(piece, out);
+        if result.is_err() {
+            self.failed = true;
+            self.tainted = true;
+        }
+        result
+    }
+
+    /// The message's last frame is complete: inflates the stripped tail (§7.2.2) and ends
+    /// the message's context.
+    pub fn finish_message(&mut self, out: &mut Vec<u8>) -> Result<(), InflateError> {
         let result = if self.failed {
             Ok(())
         } else {
-            let mut result = self.inflate(payload, out);
-            if result.is_ok() && last {
-                result = self.inflate(&MESSAGE_TAIL, out);
-            }
-            result
+            self.inflate(&MESSAGE_TAIL, out)
         };
         if result.is_err() {
             self.failed = true;
             self.tainted = true;
         }
-        if last {
-            self.end_message();
-        }
+        self.end_message();
         result
     }
 

@@ -12,3 +12,4 @@ pub mod reassembly;
 pub mod synth;
 pub mod tcp;
 pub mod time;
+pub mod websocket;

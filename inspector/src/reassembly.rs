@@ -162,7 +162,6 @@ impl Reassembler {
         }
         let start = start.max(0) as u64;
         let payload = &payload[payload.len() - (end as u64 - start) as usize..];
-        let end = end as u64;
         if start < self.offset {
             self.stats.overlaps += 1;
             let skip = (self.offset - start) as usize;
