@@ -24,8 +24,9 @@ use crate::time::PacketRef;
 pub trait StreamSink {
     /// The next bytes of the stream, from the packet `at`.
     fn data(&mut self, bytes: &[u8], at: PacketRef);
-    /// `missing` bytes of the stream were not captured; the next `data` follows them.
-    fn gap(&mut self, missing: u64, at: PacketRef);
+    /// `missing` bytes of the stream, starting at stream offset `offset`, were not
+    /// captured; the next `data` follows them.
+    fn gap(&mut self, offset: u64, missing: u64, at: PacketRef);
 }
 
 /// Counters for `stats` and the GUI.
@@ -237,8 +238,8 @@ impl Reassembler {
     fn declare_gap(&mut self, missing: u64, at: PacketRef, sink: &mut impl StreamSink) {
         self.stats.gaps += 1;
         self.stats.gap_bytes += missing;
+        sink.gap(self.offset, missing, at);
         self.offset += missing;
-        sink.gap(missing, at);
     }
 
     /// The other direction acknowledged everything before `ack`. If data waits behind a
@@ -287,7 +288,7 @@ mod tests {
             self.events
                 .push(format!("data {} @{}", String::from_utf8_lossy(bytes), at.number));
         }
-        fn gap(&mut self, missing: u64, at: PacketRef) {
+        fn gap(&mut self, _offset: u64, missing: u64, at: PacketRef) {
             self.bytes.extend(std::iter::repeat_n(b'?', missing as usize));
             self.events.push(format!("gap {missing} @{}", at.number));
         }

@@ -1,0 +1,322 @@
+//! The `ws-inspector` command line. `main.rs` only calls [`main`].
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+use crate::display::human_line;
+use crate::model::Event;
+use crate::pipeline::{CaptureDecoder, Progress};
+use crate::stats::{self, StatsCollector};
+use crate::websocket::Options;
+
+/// Decode WebSocket traffic (RFC 6455) from pcap/pcapng captures.
+#[derive(Debug, Parser)]
+#[command(name = "ws-inspector", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A capture to open (`.pcap` or `.pcapng`, found by content).
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print every handshake and frame: one line each (JSON Lines with --json).
+    Decode(DecodeArgs),
+    /// Print per-connection counts.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DecodeArgs {
+    /// The capture file.
+    file: PathBuf,
+    /// JSON Lines: one object per event, fields documented in the model module.
+    #[arg(long)]
+    json: bool,
+    /// Only this connection (its number, as in `conn` / Wireshark's tcp.stream).
+    #[arg(long, value_name = "N")]
+    conn: Option<u32>,
+    /// Only frames (and messages) with this opcode: a number (1, 0x9) or a name
+    /// (text, binary, continuation, close, ping, pong).
+    #[arg(long, value_name = "X", value_parser = parse_opcode)]
+    opcode: Option<u8>,
+    /// Payload bytes shown per frame (payload_hex, text). Default: 256 with --json,
+    /// everything otherwise.
+    #[arg(long, value_name = "N")]
+    max_payload: Option<usize>,
+    /// Also print each reassembled data message.
+    #[arg(long)]
+    messages: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// The capture file.
+    file: PathBuf,
+    /// JSON Lines: one object per connection.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_opcode(value: &str) -> Result<u8, String> {
+    let lower = value.to_ascii_lowercase();
+    let number = match lower.as_str() {
+        "continuation" | "cont" => Some(0),
+        "text" => Some(1),
+        "binary" => Some(2),
+        "close" => Some(8),
+        "ping" => Some(9),
+        "pong" => Some(10),
+        _ => None,
+    };
+    let number = number.or_else(|| match lower.strip_prefix("0x") {
+        Some(hex) => u8::from_str_radix(hex, 16).ok(),
+        None => lower.parse().ok(),
+    });
+    match number {
+        Some(n) if n < 16 => Ok(n),
+        _ => Err(format!(
+            "{value:?} is not an opcode: use 0-15, 0x0-0xf or text, binary, continuation, close, ping, pong"
+        )),
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Decode(args)) => decode(&args),
+        Some(Command::Stats(args)) => stats(&args),
+        None => open_gui(cli.file.as_deref()),
+    }
+}
+
+/// `ws-inspector [FILE]`: the GUI's entry point.
+///
+/// The GUI is not built yet: until it is, a FILE is decoded to stdout like
+/// `ws-inspector decode FILE`, and no FILE prints the help.
+pub fn open_gui(file: Option<&Path>) -> ExitCode {
+    match file {
+        Some(file) => decode(&DecodeArgs {
+            file: file.to_path_buf(),
+            json: false,
+            conn: None,
+            opcode: None,
+            max_payload: None,
+            messages: false,
+        }),
+        None => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let _ = command.print_help();
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A progress bar on stderr, shown only for big files on a terminal.
+struct ProgressBar {
+    enabled: bool,
+    last: Instant,
+    drawn: bool,
+}
+
+impl ProgressBar {
+    const MIN_FILE: u64 = 8 * 1024 * 1024;
+
+    fn new(total: Option<u64>) -> Self {
+        ProgressBar {
+            enabled: io::stderr().is_terminal() && total.is_some_and(|t| t >= Self::MIN_FILE),
+            last: Instant::now(),
+            drawn: false,
+        }
+    }
+
+    fn update(&mut self, progress: Progress) {
+        if !self.enabled || self.last.elapsed() < Duration::from_millis(100) {
+            return;
+        }
+        self.last = Instant::now();
+        let Some(fraction) = progress.fraction() else {
+            return;
+        };
+        let width = 30;
+        let done = (fraction * width as f64) as usize;
+        let bar: String = "=".repeat(done) + &" ".repeat(width - done.min(width));
+        eprint!(
+            "\r[{bar}] {:3.0}%  {:.1} / {:.1} MB  {} packets",
+            fraction * 100.0,
+            progress.bytes_read as f64 / 1e6,
+            progress.total_bytes.unwrap_or(0) as f64 / 1e6,
+            progress.packets
+        );
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            eprint!("\r{}\r", " ".repeat(70));
+            self.drawn = false;
+        }
+    }
+}
+
+fn open(file: &Path, options: Options) -> Result<CaptureDecoder<std::fs::File>, ExitCode> {
+    CaptureDecoder::open(file, options).map_err(|error| {
+        eprintln!("ws-inspector: {error}");
+        ExitCode::FAILURE
+    })
+}
+
+/// Exit status after a decode: failure only if the capture was damaged before a single
+/// packet could be read.
+fn finish_status(file: &Path, decoder: &CaptureDecoder<std::fs::File>) -> ExitCode {
+    match decoder.capture_error() {
+        Some(error) => {
+            eprintln!("ws-inspector: {}: {error}", file.display());
+            if decoder.progress().packets == 0 {
+                ExitCode::FAILURE
+            } else {
+                eprintln!(
+                    "ws-inspector: {} packets before the damage were decoded",
+                    decoder.progress().packets
+                );
+                ExitCode::SUCCESS
+            }
+        }
+        None => ExitCode::SUCCESS,
+    }
+}
+
+fn keep(event: &Event, args: &DecodeArgs) -> bool {
+    if args.conn.is_some() && event.conn() != args.conn {
+        return false;
+    }
+    match event {
+        Event::Frame(frame) => args.opcode.is_none_or(|op| op == frame.opcode),
+        Event::Message(message) => args.messages && args.opcode.is_none_or(|op| op == message.opcode),
+        _ => true,
+    }
+}
+
+fn decode(args: &DecodeArgs) -> ExitCode {
+    let max_payload = args
+        .max_payload
+        .unwrap_or(if args.json { 256 } else { usize::MAX });
+    let options = Options {
+        max_payload,
+        ..Options::default()
+    };
+    let mut decoder = match open(&args.file, options) {
+        Ok(decoder) => decoder,
+        Err(code) => return code,
+    };
+    let mut bar = ProgressBar::new(decoder.progress().total_bytes);
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut counter = 0u32;
+    let mut write_failed = false;
+    while let Some(event) = decoder.next() {
+        counter = counter.wrapping_add(1);
+        if counter % 4096 == 0 {
+            bar.update(decoder.progress());
+        }
+        if !keep(&event, args) {
+            continue;
+        }
+        let result = if args.json {
+            serde_json::to_writer(&mut out, &event)
+                .map_err(io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+        } else {
+            writeln!(out, "{}", human_line(&event))
+        };
+        if result.is_err() {
+            // stdout closed (e.g. `| head`): stop quietly.
+            write_failed = true;
+            break;
+        }
+    }
+    let _ = out.flush();
+    bar.clear();
+    if write_failed {
+        return ExitCode::SUCCESS;
+    }
+    finish_status(&args.file, &decoder)
+}
+
+fn stats(args: &StatsArgs) -> ExitCode {
+    let options = Options {
+        max_payload: 0,
+        ..Options::default()
+    };
+    let mut decoder = match open(&args.file, options) {
+        Ok(decoder) => decoder,
+        Err(code) => return code,
+    };
+    let mut bar = ProgressBar::new(decoder.progress().total_bytes);
+    let mut collector = StatsCollector::default();
+    let mut counter = 0u32;
+    while let Some(event) = decoder.next() {
+        counter = counter.wrapping_add(1);
+        if counter % 4096 == 0 {
+            bar.update(decoder.progress());
+        }
+        collector.observe(&event);
+    }
+    bar.clear();
+    let other_errors = collector.other_errors;
+    let (connections, others) = collector.finish(&decoder.connections());
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for connection in &connections {
+        let _ = if args.json {
+            serde_json::to_writer(&mut out, connection)
+                .map_err(io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+        } else {
+            writeln!(out, "{}", stats::human(connection))
+        };
+    }
+    if !args.json {
+        let _ = writeln!(
+            out,
+            "{} WebSocket connection{}, {} other TCP connection{}, {} packets{}",
+            connections.len(),
+            if connections.len() == 1 { "" } else { "s" },
+            others,
+            if others == 1 { "" } else { "s" },
+            decoder.progress().packets,
+            if other_errors > 0 {
+                format!(", {other_errors} packet errors")
+            } else {
+                String::new()
+            }
+        );
+    }
+    finish_status(&args.file, &decoder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opcodes_by_name_and_number() {
+        assert_eq!(parse_opcode("text"), Ok(1));
+        assert_eq!(parse_opcode("PING"), Ok(9));
+        assert_eq!(parse_opcode("0xA"), Ok(10));
+        assert_eq!(parse_opcode("8"), Ok(8));
+        assert!(parse_opcode("16").is_err());
+        assert!(parse_opcode("chat").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}
