@@ -177,6 +177,8 @@ struct InFrame {
     header: FrameHeader,
     header_bytes: Vec<u8>,
     start: PacketRef,
+    /// Packet of the latest payload byte.
+    last: PacketRef,
     /// Payload bytes still to come.
     remaining: u64,
     /// Payload bytes seen or skipped so far (for the mask position).
@@ -327,7 +329,7 @@ impl DirectionDecoder {
                     let n = (frame.remaining.min(input.len() as u64)) as usize;
                     let (piece, rest) = input.split_at(n);
                     input = rest;
-                    self.payload_piece(piece);
+                    self.payload_piece(piece, at);
                     if let State::Payload(frame) = &self.state
                         && frame.remaining == 0
                     {
@@ -409,6 +411,7 @@ impl DirectionDecoder {
             header,
             header_bytes,
             start,
+            last: start,
             remaining: header.payload_len,
             position: 0,
             kept: Vec::new(),
@@ -423,10 +426,11 @@ impl DirectionDecoder {
         }));
     }
 
-    fn payload_piece(&mut self, piece: &[u8]) {
+    fn payload_piece(&mut self, piece: &[u8], at: PacketRef) {
         let State::Payload(frame) = &mut self.state else {
             return;
         };
+        frame.last = at;
         let max_payload = self.options.max_payload;
         let max_message = self.options.limits.max_message as usize;
         frame.remaining -= piece.len() as u64;
@@ -827,6 +831,7 @@ impl DirectionDecoder {
             State::Payload(frame) => {
                 let remaining = frame.remaining;
                 let start = frame.start;
+                let last = frame.last;
                 self.state = State::Payload(frame);
                 if let State::Payload(frame) = &mut self.state {
                     frame.missing += remaining;
@@ -838,7 +843,8 @@ impl DirectionDecoder {
                 if let Some(inflater) = &mut self.inflater {
                     inflater.lose_context();
                 }
-                self.end_frame(at, out);
+                // The frame ends where its last byte came, not where the stream ended.
+                self.end_frame(last, out);
                 out.push(self.endpoint.error(
                     start,
                     format!("the stream ends inside the frame's payload: {remaining} bytes never came"),
