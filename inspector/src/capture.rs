@@ -220,7 +220,9 @@ impl<R: Read> CaptureReader<R> {
             if self.source_done {
                 return Ok(false);
             }
-            if self.start > 0 && (self.buf.len() - self.end < READ_CHUNK / 4 || n > self.buf.len() - self.start) {
+            if self.start > 0
+                && (self.buf.len() - self.end < READ_CHUNK / 4 || n > self.buf.len() - self.start)
+            {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
@@ -291,9 +293,9 @@ impl<R: Read> CaptureReader<R> {
                 let header = match pcap_parser::parse_pcap_header(header_bytes) {
                     Ok((_, header)) => header,
                     Err(e) => {
-                        return Err(self.error(CaptureErrorKind::Corrupt(format!(
-                            "pcap file header: {e}"
-                        ))));
+                        return Err(
+                            self.error(CaptureErrorKind::Corrupt(format!("pcap file header: {e}")))
+                        );
                     }
                 };
                 let snaplen = header.snaplen;
@@ -392,7 +394,11 @@ impl<R: Read> CaptureReader<R> {
             }
         };
         let fraction = u64::from(block.ts_usec);
-        let nanos = if nanosecond { fraction } else { fraction * 1000 };
+        let nanos = if nanosecond {
+            fraction
+        } else {
+            fraction * 1000
+        };
         let found = Found {
             time: Timestamp::new(i64::from(block.ts_sec), nanos),
             linktype,
@@ -672,7 +678,10 @@ mod tests {
     const PCAPNG_SPB: u32 = 0x0000_0003;
     const PCAPNG_EPB: u32 = 0x0000_0006;
 
-    fn read_all(bytes: &[u8]) -> (Vec<(u64, Timestamp, u32, u32, Vec<u8>, u64)>, Option<CaptureError>) {
+    /// (number, time, linktype, interface, data, file offset)
+    type Seen = (u64, Timestamp, u32, u32, Vec<u8>, u64);
+
+    fn read_all(bytes: &[u8]) -> (Vec<Seen>, Option<CaptureError>) {
         let mut reader = match CaptureReader::new(bytes, Some(bytes.len() as u64)) {
             Ok(reader) => reader,
             Err(e) => return (Vec::new(), Some(e)),
@@ -695,9 +704,13 @@ mod tests {
     }
 
     fn legacy(big_endian: bool, nanosecond: bool) -> Vec<u8> {
-        let mut w = crate::pcap::Writer::new(Vec::new(), linktype::ETHERNET, big_endian, nanosecond).unwrap();
-        w.write_packet(Timestamp::new(1_700_000_000, 123_456_789), b"first packet").unwrap();
-        w.write_packet(Timestamp::new(1_700_000_001, 5_000), &[9; 70]).unwrap();
+        let mut w =
+            crate::pcap::Writer::new(Vec::new(), linktype::ETHERNET, big_endian, nanosecond)
+                .unwrap();
+        w.write_packet(Timestamp::new(1_700_000_000, 123_456_789), b"first packet")
+            .unwrap();
+        w.write_packet(Timestamp::new(1_700_000_001, 5_000), &[9; 70])
+            .unwrap();
         w.into_inner().unwrap()
     }
 
@@ -734,7 +747,8 @@ mod tests {
         let eth = w.add_interface(linktype::ETHERNET).unwrap();
         let sll = w.add_interface(linktype::LINUX_SLL2).unwrap();
         w.write_packet(eth, Timestamp::new(10, 1), b"abc").unwrap();
-        w.write_packet(sll, Timestamp::new(11, 999_999_999), b"defgh").unwrap();
+        w.write_packet(sll, Timestamp::new(11, 999_999_999), b"defgh")
+            .unwrap();
         w.write_packet(eth, Timestamp::new(12, 0), b"").unwrap();
         w.into_inner().unwrap()
     }
@@ -819,7 +833,10 @@ mod tests {
         assert!(matches!(error.kind, CaptureErrorKind::NotACapture { .. }));
         assert!(error.to_string().contains("not a pcap or pcapng file"));
         let (_, error) = read_all(b"");
-        assert!(matches!(error.unwrap().kind, CaptureErrorKind::NotACapture { .. }));
+        assert!(matches!(
+            error.unwrap().kind,
+            CaptureErrorKind::NotACapture { .. }
+        ));
     }
 
     #[test]
@@ -842,10 +859,16 @@ mod tests {
         let cut = &bytes[..bytes.len() - 1];
         let (packets, error) = read_all(cut);
         assert_eq!(packets.len(), 2);
-        assert!(matches!(error.unwrap().kind, CaptureErrorKind::Truncated { .. }));
+        assert!(matches!(
+            error.unwrap().kind,
+            CaptureErrorKind::Truncated { .. }
+        ));
         // A file header cut short.
         let (_, error) = read_all(&legacy(false, false)[..10]);
-        assert!(matches!(error.unwrap().kind, CaptureErrorKind::Truncated { .. }));
+        assert!(matches!(
+            error.unwrap().kind,
+            CaptureErrorKind::Truncated { .. }
+        ));
     }
 
     #[test]
@@ -864,7 +887,10 @@ mod tests {
         let (_, error) = read_all(&bytes);
         let error = error.unwrap();
         assert_eq!(error.offset, 28);
-        assert!(error.to_string().contains("impossible length 13"), "{error}");
+        assert!(
+            error.to_string().contains("impossible length 13"),
+            "{error}"
+        );
     }
 
     #[test]

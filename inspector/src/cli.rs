@@ -101,20 +101,19 @@ pub fn main() -> ExitCode {
 /// The GUI is not built yet: until it is, a FILE is decoded to stdout like
 /// `ws-inspector decode FILE`, and no FILE prints the help.
 pub fn open_gui(file: Option<&Path>) -> ExitCode {
-    match file {
-        Some(file) => decode(&DecodeArgs {
+    if let Some(file) = file {
+        decode(&DecodeArgs {
             file: file.to_path_buf(),
             json: false,
             conn: None,
             opcode: None,
             max_payload: None,
             messages: false,
-        }),
-        None => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            let _ = command.print_help();
-            ExitCode::from(2)
-        }
+        })
+    } else {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let _ = command.print_help();
+        ExitCode::from(2)
     }
 }
 
@@ -198,7 +197,9 @@ fn keep(event: &Event, args: &DecodeArgs) -> bool {
     }
     match event {
         Event::Frame(frame) => args.opcode.is_none_or(|op| op == frame.opcode),
-        Event::Message(message) => args.messages && args.opcode.is_none_or(|op| op == message.opcode),
+        Event::Message(message) => {
+            args.messages && args.opcode.is_none_or(|op| op == message.opcode)
+        }
         _ => true,
     }
 }
@@ -222,7 +223,7 @@ fn decode(args: &DecodeArgs) -> ExitCode {
     let mut write_failed = false;
     while let Some(event) = decoder.next() {
         counter = counter.wrapping_add(1);
-        if counter % 4096 == 0 {
+        if counter.is_multiple_of(4096) {
             bar.update(decoder.progress());
         }
         if !keep(&event, args) {
@@ -263,7 +264,7 @@ fn stats(args: &StatsArgs) -> ExitCode {
     let mut counter = 0u32;
     while let Some(event) = decoder.next() {
         counter = counter.wrapping_add(1);
-        if counter % 4096 == 0 {
+        if counter.is_multiple_of(4096) {
             bar.update(decoder.progress());
         }
         collector.observe(&event);

@@ -210,7 +210,11 @@ impl ConnectionDecoder {
             }
         }
         // The request is known; wait for the response from the other side.
-        let server_side = if self.swapped { Side::Client } else { Side::Server };
+        let server_side = if self.swapped {
+            Side::Client
+        } else {
+            Side::Server
+        };
         let client_side = server_side.peer();
         if self.heads[client_side.index()].bytes.len() > MAX_EARLY_BYTES {
             out.push(self.error(
@@ -252,7 +256,9 @@ impl ConnectionDecoder {
                         first,
                         Some(Side::Server),
                         "http",
-                        format!("the answer to the WebSocket request is not an HTTP response: {error}"),
+                        format!(
+                            "the answer to the WebSocket request is not an HTTP response: {error}"
+                        ),
                     ));
                     self.emit_handshake(None, out);
                     self.ignore();
@@ -262,7 +268,11 @@ impl ConnectionDecoder {
         }
     }
 
-    fn emit_handshake(&mut self, response: Option<(Response, PacketRef, String)>, out: &mut Vec<Event>) {
+    fn emit_handshake(
+        &mut self,
+        response: Option<(Response, PacketRef, String)>,
+        out: &mut Vec<Event>,
+    ) {
         let Some(pending) = self.request.take() else {
             return;
         };
@@ -277,24 +287,39 @@ impl ConnectionDecoder {
             violations.push(ViolationRecord {
                 rule: "InvalidUpgradeRequest".to_string(),
                 section: "4.2.1".to_string(),
-                message: format!("a server answers {}: {}", rejection.status, rejection.reason),
+                message: format!(
+                    "a server answers {}: {}",
+                    rejection.status, rejection.reason
+                ),
             });
         }
         let accept_expected = key.as_deref().map(accept_key);
-        let (status, reason, accept, protocol, extensions, response_packet, response_time, response_head) =
-            match &response {
-                Some((response, at, text)) => (
-                    Some(response.status),
-                    Some(response.reason.clone()),
-                    response.header("Sec-WebSocket-Accept").map(str::to_string),
-                    response.header("Sec-WebSocket-Protocol").map(str::to_string),
-                    response.header("Sec-WebSocket-Extensions").map(str::to_string),
-                    Some(at.number),
-                    Some(at.time),
-                    Some(text.clone()),
-                ),
-                None => (None, None, None, None, None, None, None, None),
-            };
+        let (
+            status,
+            reason,
+            accept,
+            protocol,
+            extensions,
+            response_packet,
+            response_time,
+            response_head,
+        ) = match &response {
+            Some((response, at, text)) => (
+                Some(response.status),
+                Some(response.reason.clone()),
+                response.header("Sec-WebSocket-Accept").map(str::to_string),
+                response
+                    .header("Sec-WebSocket-Protocol")
+                    .map(str::to_string),
+                response
+                    .header("Sec-WebSocket-Extensions")
+                    .map(str::to_string),
+                Some(at.number),
+                Some(at.time),
+                Some(text.clone()),
+            ),
+            None => (None, None, None, None, None, None, None, None),
+        };
         let upgraded = status == Some(101);
         if let (Some((response, _, _)), true) = (&response, upgraded) {
             // §4.1: the checks a client makes of the server's answer (chapter 02).
@@ -315,7 +340,7 @@ impl ConnectionDecoder {
         } else {
             None
         };
-        out.push(Event::Handshake(HandshakeEvent {
+        out.push(Event::Handshake(Box::new(HandshakeEvent {
             conn: self.conn,
             packet: pending.at.number,
             time: pending.at.time,
@@ -344,7 +369,7 @@ impl ConnectionDecoder {
             violations,
             request_head: pending.head_text,
             response_head,
-        }));
+        })));
         if upgraded {
             self.deflate = deflate;
         }
@@ -365,7 +390,11 @@ impl ConnectionDecoder {
                 Side::Client => params.client_no_context_takeover,
                 Side::Server => params.server_no_context_takeover,
             });
-            self.directions[role.index()] = Some(DirectionDecoder::new(endpoint, self.options, no_context_takeover));
+            self.directions[role.index()] = Some(DirectionDecoder::new(
+                endpoint,
+                self.options,
+                no_context_takeover,
+            ));
         }
         // Bytes that came behind the heads are the first frames.
         for (caller_side, role) in [(client_side, Side::Client), (server_side, Side::Server)] {

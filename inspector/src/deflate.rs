@@ -277,14 +277,22 @@ mod tests {
         // §7.2.3.1: "Hello" compressed and split into two frames.
         let mut inflater = Inflater::new(true, 1 << 20);
         let mut out = Vec::new();
-        inflater.inflate_frame(&[0xf2, 0x48, 0xcd], false, &mut out).unwrap();
-        inflater.inflate_frame(&[0xc9, 0xc9, 0x07, 0x00], true, &mut out).unwrap();
+        inflater
+            .inflate_frame(&[0xf2, 0x48, 0xcd], false, &mut out)
+            .unwrap();
+        inflater
+            .inflate_frame(&[0xc9, 0xc9, 0x07, 0x00], true, &mut out)
+            .unwrap();
         assert_eq!(out, b"Hello");
     }
 
     #[test]
     fn context_takeover_needs_the_previous_messages() {
-        let messages: [&[u8]; 3] = [b"the same words again", b"the same words again", b"and the same words"];
+        let messages: [&[u8]; 3] = [
+            b"the same words again",
+            b"the same words again",
+            b"and the same words",
+        ];
         for takeover in [true, false] {
             let compressed = compress_messages(&messages, takeover);
             let mut inflater = Inflater::new(!takeover, 1 << 20);

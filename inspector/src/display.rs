@@ -53,7 +53,11 @@ fn frame_line(event: &FrameEvent) -> String {
     }
     let shown = event.payload.len() as u64;
     if event.compressed {
-        let _ = write!(line, " (compressed: {} bytes on the wire)", event.payload_len);
+        let _ = write!(
+            line,
+            " (compressed: {} bytes on the wire)",
+            event.payload_len
+        );
     } else if shown < event.payload_len && event.missing == 0 {
         let _ = write!(line, " (first {shown} of {} bytes)", event.payload_len);
     }
@@ -84,7 +88,11 @@ fn handshake_line(event: &HandshakeEvent) -> String {
         (None, _) => line.push_str(" → (no response in the capture)"),
     }
     if event.upgraded {
-        line.push_str(if event.accept_ok { ", accept ok" } else { ", ACCEPT WRONG" });
+        line.push_str(if event.accept_ok {
+            ", accept ok"
+        } else {
+            ", ACCEPT WRONG"
+        });
     }
     if let Some(protocol) = &event.protocol {
         let _ = write!(line, ", protocol {protocol}");
@@ -123,7 +131,12 @@ pub fn human_line(event: &Event) -> String {
                 arrow(message.from),
             );
             if (message.payload.len() as u64) < message.payload_len {
-                let _ = write!(line, " (first {} of {} bytes)", message.payload.len(), message.payload_len);
+                let _ = write!(
+                    line,
+                    " (first {} of {} bytes)",
+                    message.payload.len(),
+                    message.payload_len
+                );
             }
             violations(&mut line, &message.violations);
             line

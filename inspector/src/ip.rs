@@ -145,7 +145,12 @@ pub fn parse_ipv6(data: &[u8]) -> Result<IpPacket<'_>, IpError> {
                 }
                 let offset_flags = u16::from_be_bytes([data[at + 2], data[at + 3]]);
                 fragment = Some(Fragment {
-                    id: u32::from_be_bytes([data[at + 4], data[at + 5], data[at + 6], data[at + 7]]),
+                    id: u32::from_be_bytes([
+                        data[at + 4],
+                        data[at + 5],
+                        data[at + 6],
+                        data[at + 7],
+                    ]),
                     offset: u32::from(offset_flags >> 3) * 8,
                     more: offset_flags & 1 != 0,
                 });
@@ -232,7 +237,10 @@ mod tests {
         );
         packet[6] = 0x00;
         packet[7] = 0x03; // last fragment at offset 24
-        assert_eq!(parse_ipv4(&packet).unwrap().fragment.map(|f| f.offset), Some(24));
+        assert_eq!(
+            parse_ipv4(&packet).unwrap().fragment.map(|f| f.offset),
+            Some(24)
+        );
     }
 
     #[test]
@@ -279,7 +287,10 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert_eq!(parse_ipv4(&[0x45; 10]), Err(IpError::Truncated));
         assert_eq!(parse_ipv4(&[0x65; 20]), Err(IpError::WrongVersion(6)));
-        assert!(matches!(parse_ipv4(&[0x4F; 20]), Err(IpError::BadHeaderLength(60))));
+        assert!(matches!(
+            parse_ipv4(&[0x4F; 20]),
+            Err(IpError::BadHeaderLength(60))
+        ));
         assert_eq!(parse_ipv6(&[0x60; 39]), Err(IpError::Truncated));
         // An extension header chain that runs past the end.
         let mut bad = vec![0x60, 0, 0, 0, 0, 8, 0, 64];

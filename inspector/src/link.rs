@@ -198,15 +198,29 @@ mod tests {
         ] {
             let v4 = ip4();
             let frame = synth::wrap_link(lt, &v4);
-            assert_eq!(network_layer(lt, &frame), Ok(Network::Ipv4(&v4[..])), "linktype {lt}");
+            assert_eq!(
+                network_layer(lt, &frame),
+                Ok(Network::Ipv4(&v4[..])),
+                "linktype {lt}"
+            );
             let v6 = ip6();
             let frame = synth::wrap_link(lt, &v6);
-            assert_eq!(network_layer(lt, &frame), Ok(Network::Ipv6(&v6[..])), "linktype {lt}");
+            assert_eq!(
+                network_layer(lt, &frame),
+                Ok(Network::Ipv6(&v6[..])),
+                "linktype {lt}"
+            );
         }
         let v4 = ip4();
-        assert_eq!(network_layer(linktype::IPV4, &v4), Ok(Network::Ipv4(&v4[..])));
+        assert_eq!(
+            network_layer(linktype::IPV4, &v4),
+            Ok(Network::Ipv4(&v4[..]))
+        );
         let v6 = ip6();
-        assert_eq!(network_layer(linktype::IPV6, &v6), Ok(Network::Ipv6(&v6[..])));
+        assert_eq!(
+            network_layer(linktype::IPV6, &v6),
+            Ok(Network::Ipv6(&v6[..]))
+        );
     }
 
     #[test]
@@ -233,10 +247,22 @@ mod tests {
 
     #[test]
     fn short_frames_and_unknown_types_are_errors_not_panics() {
-        assert!(matches!(network_layer(1, &[0; 13]), Err(LinkError::Truncated { .. })));
-        assert!(matches!(network_layer(276, &[0; 19]), Err(LinkError::Truncated { .. })));
-        assert!(matches!(network_layer(113, &[]), Err(LinkError::Truncated { .. })));
-        assert!(matches!(network_layer(101, &[]), Err(LinkError::Truncated { .. })));
+        assert!(matches!(
+            network_layer(1, &[0; 13]),
+            Err(LinkError::Truncated { .. })
+        ));
+        assert!(matches!(
+            network_layer(276, &[0; 19]),
+            Err(LinkError::Truncated { .. })
+        ));
+        assert!(matches!(
+            network_layer(113, &[]),
+            Err(LinkError::Truncated { .. })
+        ));
+        assert!(matches!(
+            network_layer(101, &[]),
+            Err(LinkError::Truncated { .. })
+        ));
         assert_eq!(
             network_layer(147, &[1, 2, 3]),
             Err(LinkError::UnsupportedLinkType(147))
@@ -245,7 +271,10 @@ mod tests {
         let mut frame = vec![0u8; 12];
         frame.extend_from_slice(&0x8100u16.to_be_bytes());
         frame.extend_from_slice(&[0, 1]);
-        assert!(matches!(network_layer(1, &frame), Err(LinkError::Truncated { .. })));
+        assert!(matches!(
+            network_layer(1, &frame),
+            Err(LinkError::Truncated { .. })
+        ));
         // ARP is not IP.
         let mut frame = vec![0u8; 12];
         frame.extend_from_slice(&0x0806u16.to_be_bytes());

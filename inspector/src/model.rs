@@ -82,7 +82,10 @@ pub mod hex_key {
     use serde::{Deserialize, Deserializer, Serializer};
 
     /// Writes the key as 8 hex digits, or `null`.
-    pub fn serialize<S: Serializer>(key: &Option<[u8; 4]>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        key: &Option<[u8; 4]>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match key {
             Some(key) => serializer.serialize_str(&hex::encode(key)),
             None => serializer.serialize_none(),
@@ -322,8 +325,8 @@ pub struct ErrorEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Event {
-    /// An opening handshake.
-    Handshake(HandshakeEvent),
+    /// An opening handshake (boxed: it is much larger than the other events).
+    Handshake(Box<HandshakeEvent>),
     /// A frame.
     Frame(FrameEvent),
     /// A whole data message.

@@ -18,8 +18,20 @@ impl<W: Write> Writer<W> {
     pub fn new(mut out: W, linktype: u32, big_endian: bool, nanosecond: bool) -> io::Result<Self> {
         let magic: u32 = if nanosecond { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
         let fields: [u32; 4] = [0, 0, 262_144, linktype];
-        let put32 = |v: u32| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
-        let put16 = |v: u16| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+        let put32 = |v: u32| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let put16 = |v: u16| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
         out.write_all(&put32(magic))?;
         out.write_all(&put16(2))?;
         out.write_all(&put16(4))?;
@@ -40,7 +52,12 @@ impl<W: Write> Writer<W> {
         } else {
             time.nanos / 1000
         };
-        let fields = [time.secs as u32, fraction, data.len() as u32, data.len() as u32];
+        let fields = [
+            time.secs as u32,
+            fraction,
+            data.len() as u32,
+            data.len() as u32,
+        ];
         for field in fields {
             let bytes = if self.big_endian {
                 field.to_be_bytes()

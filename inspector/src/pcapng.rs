@@ -193,7 +193,10 @@ impl<W: Write> Writer<W> {
         let mss = self.mss.max(1);
         for chunk in data.chunks(mss) {
             let Some(conversation) = self.conversations.get_mut(connection.0) else {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, "unknown connection"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "unknown connection",
+                ));
             };
             let packet = conversation.send(from, chunk);
             self.write_ip_packet(time, &packet)?;
@@ -202,9 +205,16 @@ impl<W: Write> Writer<W> {
     }
 
     /// Ends a conversation: FIN from the client, FIN from the server, last ACK.
-    pub fn close_connection(&mut self, connection: ConnectionId, time: Timestamp) -> io::Result<()> {
+    pub fn close_connection(
+        &mut self,
+        connection: ConnectionId,
+        time: Timestamp,
+    ) -> io::Result<()> {
         let Some(conversation) = self.conversations.get_mut(connection.0) else {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "unknown connection"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "unknown connection",
+            ));
         };
         let packets = [
             conversation.fin(Side::Client),

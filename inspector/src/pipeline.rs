@@ -22,7 +22,7 @@ use crate::decoder::{ConnectionDecoder, Phase};
 use crate::ip::{self, IpPacket};
 use crate::link::{self, Network};
 use crate::model::{ErrorEvent, Event, GapEvent, Side};
-use crate::reassembly::{ReassemblyStats, Reassembler, StreamSink};
+use crate::reassembly::{Reassembler, ReassemblyStats, StreamSink};
 use crate::tcp::{self, TcpHeader};
 use crate::time::PacketRef;
 use crate::websocket::Options;
@@ -204,7 +204,11 @@ impl Tracker {
             closed: false,
             truncated_reported: false,
         });
-        let key = if client <= server { (client, server) } else { (server, client) };
+        let key = if client <= server {
+            (client, server)
+        } else {
+            (server, client)
+        };
         self.by_endpoints.insert(key, id as usize);
         id as usize
     }
@@ -233,7 +237,8 @@ impl Tracker {
             Some(&index) => {
                 let connection = &self.connections[index];
                 let reused = opening_syn
-                    && (connection.closed || connection.client_syn.is_some_and(|seq| seq != header.seq));
+                    && (connection.closed
+                        || connection.client_syn.is_some_and(|seq| seq != header.seq));
                 if reused {
                     // The same ports again: a new connection. Flush the old one.
                     self.close(index, at, out);
@@ -253,7 +258,11 @@ impl Tracker {
             }
             return;
         }
-        let side = if src == connection.addrs[0] { Side::Client } else { Side::Server };
+        let side = if src == connection.addrs[0] {
+            Side::Client
+        } else {
+            Side::Server
+        };
         let other = side.peer();
         if ip.truncated && !connection.truncated_reported {
             connection.truncated_reported = true;
@@ -303,8 +312,16 @@ impl Tracker {
             dst,
             out,
         };
-        mine.segment(header.seq, header.syn(), header.fin(), payload, at, &mut feed);
-        let side_done = mine.fin_offset.is_some_and(|fin| fin == mine.offset()) && mine.waiting_bytes() == 0;
+        mine.segment(
+            header.seq,
+            header.syn(),
+            header.fin(),
+            payload,
+            at,
+            &mut feed,
+        );
+        let side_done =
+            mine.fin_offset.is_some_and(|fin| fin == mine.offset()) && mine.waiting_bytes() == 0;
         if side_done && !connection.fin_done[side.index()] {
             connection.fin_done[side.index()] = true;
             connection.decoder.finish_side(side, at, out);

@@ -16,6 +16,11 @@
 //! The gap's exact size is known from the sequence numbers, so the layer above knows
 //! precisely which bytes are missing and can often stay in step.
 
+// Sequence numbers are compared as signed 32-bit distances (RFC 1982 serial number
+// arithmetic): the wrapping casts below are the point, not an accident. Stream offsets
+// are u64 and never come near 2^63.
+#![allow(clippy::cast_possible_wrap)]
+
 use std::collections::BTreeMap;
 
 use crate::time::PacketRef;
@@ -105,7 +110,8 @@ impl Reassembler {
 
     /// The sequence number the next in-order byte will carry, once known.
     pub fn next_seq(&self) -> Option<u32> {
-        self.base_seq.map(|base| base.wrapping_add(self.offset as u32))
+        self.base_seq
+            .map(|base| base.wrapping_add(self.offset as u32))
     }
 
     /// Out-of-order bytes held.
@@ -163,19 +169,23 @@ impl Reassembler {
         }
         let start = start.max(0) as u64;
         let payload = &payload[payload.len() - (end as u64 - start) as usize..];
-        if start < self.offset {
-            self.stats.overlaps += 1;
-            let skip = (self.offset - start) as usize;
-            self.deliver(&payload[skip..], at, sink);
-            self.drain(sink);
-        } else if start == self.offset {
-            self.deliver(payload, at, sink);
-            self.drain(sink);
-        } else {
-            self.stats.out_of_order += 1;
-            self.hold(start, payload, at);
-            if self.waiting_bytes > self.max_waiting_bytes {
-                self.skip_to_waiting(at, sink);
+        match start.cmp(&self.offset) {
+            std::cmp::Ordering::Less => {
+                self.stats.overlaps += 1;
+                let skip = (self.offset - start) as usize;
+                self.deliver(&payload[skip..], at, sink);
+                self.drain(sink);
+            }
+            std::cmp::Ordering::Equal => {
+                self.deliver(payload, at, sink);
+                self.drain(sink);
+            }
+            std::cmp::Ordering::Greater => {
+                self.stats.out_of_order += 1;
+                self.hold(start, payload, at);
+                if self.waiting_bytes > self.max_waiting_bytes {
+                    self.skip_to_waiting(at, sink);
+                }
             }
         }
     }
@@ -285,11 +295,15 @@ mod tests {
     impl StreamSink for Collect {
         fn data(&mut self, bytes: &[u8], at: PacketRef) {
             self.bytes.extend_from_slice(bytes);
-            self.events
-                .push(format!("data {} @{}", String::from_utf8_lossy(bytes), at.number));
+            self.events.push(format!(
+                "data {} @{}",
+                String::from_utf8_lossy(bytes),
+                at.number
+            ));
         }
         fn gap(&mut self, _offset: u64, missing: u64, at: PacketRef) {
-            self.bytes.extend(std::iter::repeat_n(b'?', missing as usize));
+            self.bytes
+                .extend(std::iter::repeat_n(b'?', missing as usize));
             self.events.push(format!("gap {missing} @{}", at.number));
         }
     }
@@ -329,7 +343,10 @@ mod tests {
         assert_eq!(r.waiting_bytes(), 6);
         r.segment(ISN + 1, false, false, b"hello ", at(4), &mut sink);
         assert_eq!(sink.bytes, b"hello world!");
-        assert_eq!(sink.events, ["data hello  @4", "data world @2", "data ! @3"]);
+        assert_eq!(
+            sink.events,
+            ["data hello  @4", "data world @2", "data ! @3"]
+        );
         assert_eq!(r.stats.out_of_order, 2);
         assert_eq!(r.waiting_bytes(), 0);
     }
@@ -359,7 +376,10 @@ mod tests {
         r.segment(ISN + 1 + 6, false, false, b"ghi", at(6), &mut sink);
         assert_eq!(sink.bytes, b"abcdefghijklm");
         assert_eq!(r.stats.overlaps, 2);
-        assert_eq!(r.stats.retransmissions, 1, "jkl was wholly covered by ijklm");
+        assert_eq!(
+            r.stats.retransmissions, 1,
+            "jkl was wholly covered by ijklm"
+        );
     }
 
     #[test]
@@ -443,7 +463,14 @@ mod tests {
     fn wild_segments_are_ignored() {
         let (mut r, mut sink) = (Reassembler::default(), Collect::default());
         syn(&mut r, &mut sink);
-        r.segment(ISN.wrapping_add(1 << 31), false, false, b"far", at(2), &mut sink);
+        r.segment(
+            ISN.wrapping_add(1 << 31),
+            false,
+            false,
+            b"far",
+            at(2),
+            &mut sink,
+        );
         assert_eq!(r.stats.ignored, 1);
         assert_eq!(r.waiting_bytes(), 0);
     }

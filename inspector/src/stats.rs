@@ -156,7 +156,11 @@ fn side_line(name: &str, side: &SideStats) -> String {
         side.frames, side.messages, side.payload_bytes
     );
     if !side.opcodes.is_empty() {
-        let list: Vec<String> = side.opcodes.iter().map(|(op, n)| format!("{op} {n}")).collect();
+        let list: Vec<String> = side
+            .opcodes
+            .iter()
+            .map(|(op, n)| format!("{op} {n}"))
+            .collect();
         let _ = write!(line, " ({})", list.join(", "));
     }
     if side.compressed_frames > 0 {
@@ -199,7 +203,11 @@ pub fn human(stats: &ConnectionStats) -> String {
         text.push_str("  permessage-deflate");
     }
     if stats.handshake_violations > 0 {
-        let _ = write!(text, "  {} handshake violations", stats.handshake_violations);
+        let _ = write!(
+            text,
+            "  {} handshake violations",
+            stats.handshake_violations
+        );
     }
     if stats.errors > 0 {
         let _ = write!(text, "  {} errors", stats.errors);

@@ -278,7 +278,13 @@ impl TcpConversation {
     }
 
     /// An IP packet from `from` with explicit sequence number and flags; advances nothing.
-    pub fn packet_at(&mut self, from: Side, seq: u32, segment_flags: u8, payload: &[u8]) -> Vec<u8> {
+    pub fn packet_at(
+        &mut self,
+        from: Side,
+        seq: u32,
+        segment_flags: u8,
+        payload: &[u8],
+    ) -> Vec<u8> {
         let (src, dst) = self.endpoints(from);
         let ack = self.peer_next(from);
         self.ip_id = self.ip_id.wrapping_add(1);

@@ -21,7 +21,7 @@ impl Timestamp {
     /// Builds a timestamp, carrying nanoseconds over 1 s into the seconds.
     pub fn new(secs: i64, nanos: u64) -> Self {
         Timestamp {
-            secs: secs.saturating_add((nanos / 1_000_000_000) as i64),
+            secs: secs.saturating_add(i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX)),
             nanos: (nanos % 1_000_000_000) as u32,
         }
     }
@@ -29,7 +29,10 @@ impl Timestamp {
     /// The time now (for live traffic, e.g. the proxy).
     pub fn now() -> Self {
         match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => Timestamp::new(d.as_secs() as i64, u64::from(d.subsec_nanos())),
+            Ok(d) => Timestamp::new(
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                u64::from(d.subsec_nanos()),
+            ),
             Err(_) => Timestamp::default(),
         }
     }

@@ -271,8 +271,9 @@ impl DirectionDecoder {
             compression: deflate.is_some(),
             assembler: Assembler::new(options.limits, deflate.is_some()),
             probe: Assembler::new(options.limits, deflate.is_some()),
-            inflater: deflate
-                .map(|no_context_takeover| Inflater::new(no_context_takeover, options.limits.max_message)),
+            inflater: deflate.map(|no_context_takeover| {
+                Inflater::new(no_context_takeover, options.limits.max_message)
+            }),
             state: State::boundary(),
             message: None,
             orphan: false,
@@ -487,35 +488,34 @@ impl DirectionDecoder {
         };
         let header = frame.header;
         let max_payload = self.options.max_payload;
-        let ends_message = header.fin
-            && header.opcode.is_data()
-            && !header.opcode.is_reserved()
-            && !frame.orphan;
+        let ends_message =
+            header.fin && header.opcode.is_data() && !header.opcode.is_reserved() && !frame.orphan;
         // The message's last frame: inflate the stripped 00 00 ff ff (RFC 7692 §7.2.2).
-        if frame.compressed && ends_message {
-            if let Some(inflater) = &mut self.inflater {
-                self.inflated.clear();
-                if let Err(error) = inflater.finish_message(&mut self.inflated) {
-                    frame
-                        .violations
-                        .push(inflate_violation(&error, inflater.is_tainted()));
-                }
-                frame.inflated_len += self.inflated.len() as u64;
-                keep(&mut frame.kept, &self.inflated, max_payload);
-                if let Some(message) = &mut self.message {
-                    message.inflated_len += self.inflated.len() as u64;
-                    let max_message = self.options.limits.max_message as usize;
-                    keep(&mut message.inflated, &self.inflated, max_message);
-                    if message.kind == MessageKind::Text && message.violations.is_empty() {
-                        let checked = message
-                            .utf8
-                            .push(&self.inflated)
-                            .and_then(|()| message.utf8.finish());
-                        if let Err(error) = checked {
-                            let violation = record(MessageError::InvalidUtf8(error).into());
-                            frame.violations.push(violation.clone());
-                            message.violations.push(violation);
-                        }
+        if frame.compressed
+            && ends_message
+            && let Some(inflater) = &mut self.inflater
+        {
+            self.inflated.clear();
+            if let Err(error) = inflater.finish_message(&mut self.inflated) {
+                frame
+                    .violations
+                    .push(inflate_violation(&error, inflater.is_tainted()));
+            }
+            frame.inflated_len += self.inflated.len() as u64;
+            keep(&mut frame.kept, &self.inflated, max_payload);
+            if let Some(message) = &mut self.message {
+                message.inflated_len += self.inflated.len() as u64;
+                let max_message = self.options.limits.max_message as usize;
+                keep(&mut message.inflated, &self.inflated, max_message);
+                if message.kind == MessageKind::Text && message.violations.is_empty() {
+                    let checked = message
+                        .utf8
+                        .push(&self.inflated)
+                        .and_then(|()| message.utf8.finish());
+                    if let Err(error) = checked {
+                        let violation = record(MessageError::InvalidUtf8(error).into());
+                        frame.violations.push(violation.clone());
+                        message.violations.push(violation);
                     }
                 }
             }
@@ -616,7 +616,8 @@ impl DirectionDecoder {
             let len = data.len() as u64;
             (data, len)
         };
-        let text = (open.kind == MessageKind::Text).then(|| cut_text(&payload, self.options.max_payload));
+        let text =
+            (open.kind == MessageKind::Text).then(|| cut_text(&payload, self.options.max_payload));
         payload.truncate(self.options.max_payload);
         let opcode = if open.kind == MessageKind::Text {
             OpCode::Text
@@ -699,7 +700,10 @@ impl DirectionDecoder {
                 ),
             ));
         } else if open {
-            out.push(self.endpoint.error(at, "bytes missing from the capture: a message is lost".to_string()));
+            out.push(self.endpoint.error(
+                at,
+                "bytes missing from the capture: a message is lost".to_string(),
+            ));
         }
     }
 
@@ -847,7 +851,9 @@ impl DirectionDecoder {
                 self.end_frame(last, out);
                 out.push(self.endpoint.error(
                     start,
-                    format!("the stream ends inside the frame's payload: {remaining} bytes never came"),
+                    format!(
+                        "the stream ends inside the frame's payload: {remaining} bytes never came"
+                    ),
                 ));
             }
             State::Lost(resync) => {
@@ -983,7 +989,10 @@ mod tests {
         assert_eq!(a.len(), 3);
         assert_eq!(b.len(), 3);
         for (x, y) in a.iter().zip(&b) {
-            assert_eq!((x.opcode, &x.payload, &x.header), (y.opcode, &y.payload, &y.header));
+            assert_eq!(
+                (x.opcode, &x.payload, &x.header),
+                (y.opcode, &y.payload, &y.header)
+            );
         }
         // The binary frame spans bytes 1..=16 (6 header + 10 payload).
         assert_eq!((b[0].packet, b[0].packet_end), (1, 16));
@@ -995,19 +1004,31 @@ mod tests {
     fn fragmented_message_with_an_interleaved_ping() {
         let mut d = decoder(Side::Client);
         let mut out = Vec::new();
-        d.feed(&client(&Frame::text("Hello, ").with_fin(false)), at(1), &mut out);
+        d.feed(
+            &client(&Frame::text("Hello, ").with_fin(false)),
+            at(1),
+            &mut out,
+        );
         d.feed(&client(&Frame::ping(b"between".to_vec())), at(2), &mut out);
         d.feed(
             &client(&Frame::new(OpCode::Continuation, b"fragmented ".to_vec()).with_fin(false)),
             at(3),
             &mut out,
         );
-        d.feed(&client(&Frame::new(OpCode::Continuation, b"world!".to_vec())), at(4), &mut out);
+        d.feed(
+            &client(&Frame::new(OpCode::Continuation, b"world!".to_vec())),
+            at(4),
+            &mut out,
+        );
         let f = frames(&out);
         assert_eq!(f.len(), 4);
         assert!(f.iter().all(|f| f.violations.is_empty()));
         assert_eq!(f[2].opcode_name, "CONT");
-        assert_eq!(f[2].text.as_deref(), Some("fragmented "), "continuations of text are text");
+        assert_eq!(
+            f[2].text.as_deref(),
+            Some("fragmented "),
+            "continuations of text are text"
+        );
         assert_eq!(f[1].text, None, "a ping is not text");
         let m = messages(&out);
         assert_eq!(m.len(), 1);
@@ -1020,8 +1041,19 @@ mod tests {
         let mut d = decoder(Side::Server);
         let mut out = Vec::new();
         let euro = "€".as_bytes(); // e2 82 ac
-        d.feed(&server(&Frame::new(OpCode::Text, [b"a", &euro[..1]].concat()).with_fin(false)), at(1), &mut out);
-        d.feed(&server(&Frame::new(OpCode::Continuation, [&euro[1..], b"b"].concat())), at(2), &mut out);
+        d.feed(
+            &server(&Frame::new(OpCode::Text, [b"a", &euro[..1]].concat()).with_fin(false)),
+            at(1),
+            &mut out,
+        );
+        d.feed(
+            &server(&Frame::new(
+                OpCode::Continuation,
+                [&euro[1..], b"b"].concat(),
+            )),
+            at(2),
+            &mut out,
+        );
         let f = frames(&out);
         assert_eq!(f[0].text.as_deref(), Some("a"));
         assert_eq!(f[1].text.as_deref(), Some("€b"));
@@ -1035,15 +1067,31 @@ mod tests {
         // §5.1: a client frame without a mask.
         d.feed(&server(&Frame::text("unmasked")), at(1), &mut out);
         // §5.2: reserved opcode 0x3, and RSV2.
-        d.feed(&client(&Frame::new(OpCode::Reserved(3), b"??".to_vec())), at(2), &mut out);
+        d.feed(
+            &client(&Frame::new(OpCode::Reserved(3), b"??".to_vec())),
+            at(2),
+            &mut out,
+        );
         let mut rsv2 = Frame::text("x");
         rsv2.header.rsv2 = true;
         d.feed(&client(&rsv2), at(3), &mut out);
         // §5.4: continuation without a start; §5.5: fragmented ping.
-        d.feed(&client(&Frame::new(OpCode::Continuation, b"c".to_vec())), at(4), &mut out);
-        d.feed(&client(&Frame::ping(b"p".to_vec()).with_fin(false)), at(5), &mut out);
+        d.feed(
+            &client(&Frame::new(OpCode::Continuation, b"c".to_vec())),
+            at(4),
+            &mut out,
+        );
+        d.feed(
+            &client(&Frame::ping(b"p".to_vec()).with_fin(false)),
+            at(5),
+            &mut out,
+        );
         // §8.1: invalid UTF-8.
-        d.feed(&client(&Frame::new(OpCode::Text, b"caf\xc3\x28".to_vec())), at(6), &mut out);
+        d.feed(
+            &client(&Frame::new(OpCode::Text, b"caf\xc3\x28".to_vec())),
+            at(6),
+            &mut out,
+        );
         // And a good frame after all that.
         d.feed(&client(&Frame::text("still here")), at(7), &mut out);
         let f = frames(&out);
@@ -1058,7 +1106,10 @@ mod tests {
         assert_eq!(rules(f[5]), ["InvalidUtf8"]);
         assert_eq!(f[5].violations[0].section, "8.1");
         assert!(f[6].violations.is_empty());
-        let texts: Vec<_> = messages(&out).iter().map(|m| m.text.clone().unwrap()).collect();
+        let texts: Vec<_> = messages(&out)
+            .iter()
+            .map(|m| m.text.clone().unwrap())
+            .collect();
         assert_eq!(texts, ["unmasked", "x", "still here"]);
     }
 
@@ -1075,7 +1126,11 @@ mod tests {
     }
 
     fn compressed_frame(payload: &[u8], first: bool, fin: bool) -> Frame {
-        let opcode = if first { OpCode::Text } else { OpCode::Continuation };
+        let opcode = if first {
+            OpCode::Text
+        } else {
+            OpCode::Continuation
+        };
         let mut frame = Frame::new(opcode, payload.to_vec()).with_fin(fin);
         frame.header.rsv1 = first;
         frame
@@ -1086,20 +1141,50 @@ mod tests {
         let mut d = DirectionDecoder::new(endpoint(Side::Server), Options::default(), Some(false));
         let mut out = Vec::new();
         // §7.2.3.1 and §7.2.3.2: "Hello" twice, the second using the shared window.
-        d.feed(&server(&compressed_frame(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], true, true)), at(1), &mut out);
-        d.feed(&server(&compressed_frame(&[0xf2, 0x00, 0x11, 0x00, 0x00], true, true)), at(2), &mut out);
+        d.feed(
+            &server(&compressed_frame(
+                &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+                true,
+                true,
+            )),
+            at(1),
+            &mut out,
+        );
+        d.feed(
+            &server(&compressed_frame(
+                &[0xf2, 0x00, 0x11, 0x00, 0x00],
+                true,
+                true,
+            )),
+            at(2),
+            &mut out,
+        );
         // §7.2.3.1 fragmented.
-        d.feed(&server(&compressed_frame(&[0xf2, 0x48, 0xcd], true, false)), at(3), &mut out);
-        d.feed(&server(&compressed_frame(&[0xc9, 0xc9, 0x07, 0x00], false, true)), at(4), &mut out);
+        d.feed(
+            &server(&compressed_frame(&[0xf2, 0x48, 0xcd], true, false)),
+            at(3),
+            &mut out,
+        );
+        d.feed(
+            &server(&compressed_frame(&[0xc9, 0xc9, 0x07, 0x00], false, true)),
+            at(4),
+            &mut out,
+        );
         let f = frames(&out);
         assert_eq!(f.len(), 4);
-        assert!(f.iter().all(|f| f.compressed && f.violations.is_empty()), "{f:#?}");
+        assert!(
+            f.iter().all(|f| f.compressed && f.violations.is_empty()),
+            "{f:#?}"
+        );
         assert_eq!(f[0].payload, b"Hello");
         assert_eq!(f[0].payload_len, 7, "payload_len is the wire length");
         assert_eq!(f[1].text.as_deref(), Some("Hello"));
         let m = messages(&out);
         assert_eq!(m.len(), 3);
-        assert!(m.iter().all(|m| m.text.as_deref() == Some("Hello") && m.compressed));
+        assert!(
+            m.iter()
+                .all(|m| m.text.as_deref() == Some("Hello") && m.compressed)
+        );
         assert_eq!(m[2].frames, 2);
     }
 
@@ -1107,11 +1192,23 @@ mod tests {
     fn corrupt_compressed_data_is_a_violation() {
         let mut d = DirectionDecoder::new(endpoint(Side::Client), Options::default(), Some(true));
         let mut out = Vec::new();
-        d.feed(&client(&compressed_frame(&[0xff, 0xff, 0xff], true, true)), at(1), &mut out);
+        d.feed(
+            &client(&compressed_frame(&[0xff, 0xff, 0xff], true, true)),
+            at(1),
+            &mut out,
+        );
         // RSV1 without the extension would be ReservedBitSet; with it, it is fine here.
         assert_eq!(rules(frames(&out)[0]), ["InflateFailed"]);
         // no_context_takeover: the next message is fine.
-        d.feed(&client(&compressed_frame(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], true, true)), at(2), &mut out);
+        d.feed(
+            &client(&compressed_frame(
+                &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+                true,
+                true,
+            )),
+            at(2),
+            &mut out,
+        );
         assert_eq!(frames(&out)[1].text.as_deref(), Some("Hello"));
         assert!(frames(&out)[1].violations.is_empty());
     }
@@ -1131,7 +1228,12 @@ mod tests {
         assert_eq!(f[0].payload_len, 1000);
         assert_eq!(f[1].text.as_deref(), Some("next"));
         assert!(f[1].violations.is_empty());
-        assert_eq!(errors(&out).len(), 1, "the lost message is reported: {:?}", errors(&out));
+        assert_eq!(
+            errors(&out).len(),
+            1,
+            "the lost message is reported: {:?}",
+            errors(&out)
+        );
         let texts: Vec<_> = messages(&out).iter().map(|m| m.text.clone()).collect();
         assert_eq!(texts, [Some("next".to_string())]);
     }
@@ -1150,25 +1252,42 @@ mod tests {
         d.feed(&lost[lost.len() - 4..], at(3), &mut out);
         d.feed(&third, at(4), &mut out);
         d.feed(&fourth, at(5), &mut out);
-        let texts: Vec<_> = frames(&out).iter().map(|f| f.text.clone().unwrap()).collect();
+        let texts: Vec<_> = frames(&out)
+            .iter()
+            .map(|f| f.text.clone().unwrap())
+            .collect();
         assert_eq!(texts, ["one", "three", "four"]);
         let errors = errors(&out);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("resumed"), "{errors:?}");
-        assert!(errors[0].contains(&format!("skipping {} bytes", lost.len())), "{errors:?}");
+        assert!(
+            errors[0].contains(&format!("skipping {} bytes", lost.len())),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn after_a_resync_a_continuation_is_the_tail_of_a_lost_message() {
         let mut d = decoder(Side::Server);
         let mut out = Vec::new();
-        d.feed(&server(&Frame::text("start").with_fin(false)), at(1), &mut out);
+        d.feed(
+            &server(&Frame::text("start").with_fin(false)),
+            at(1),
+            &mut out,
+        );
         d.gap(9, at(2), &mut out); // a whole continuation frame (2 + 7 bytes) lost
-        d.feed(&server(&Frame::new(OpCode::Continuation, b"tail".to_vec())), at(3), &mut out);
+        d.feed(
+            &server(&Frame::new(OpCode::Continuation, b"tail".to_vec())),
+            at(3),
+            &mut out,
+        );
         d.feed(&server(&Frame::text("new")), at(4), &mut out);
         let f = frames(&out);
         assert_eq!(f.len(), 3);
-        assert!(f[1].violations.is_empty(), "an orphan continuation is not a violation");
+        assert!(
+            f[1].violations.is_empty(),
+            "an orphan continuation is not a violation"
+        );
         assert_eq!(messages(&out).len(), 1);
         assert_eq!(messages(&out)[0].text.as_deref(), Some("new"));
     }

@@ -1,6 +1,7 @@
 //! The whole pipeline on captures we synthesise packet by packet: every TCP trouble a
 //! real capture has (reordering, retransmission, overlap, loss, a late start, reused
 //! ports), every link type, and the WebSocket features on top.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
 mod common;
 
@@ -16,8 +17,14 @@ fn conversation(builder: &mut Builder) {
     builder.upgrade("/chat", None);
     builder.send(Side::Client, &client_frame(&Frame::text("hello")));
     builder.send(Side::Server, &server_frame(&Frame::text("hello")));
-    builder.send(Side::Client, &client_frame(&Frame::close(Some(1000), "bye")));
-    builder.send(Side::Server, &server_frame(&Frame::close(Some(1000), "bye")));
+    builder.send(
+        Side::Client,
+        &client_frame(&Frame::close(Some(1000), "bye")),
+    );
+    builder.send(
+        Side::Server,
+        &server_frame(&Frame::close(Some(1000), "bye")),
+    );
     builder.close();
 }
 
@@ -63,13 +70,22 @@ fn out_of_order_retransmitted_and_overlapping_segments() {
     order.swap(5, 6);
     order.reverse();
     for &i in &order {
-        let packet = b.conv.packet_at(Side::Client, chunks[i].0, flags::ACK, chunks[i].1);
+        let packet = b
+            .conv
+            .packet_at(Side::Client, chunks[i].0, flags::ACK, chunks[i].1);
         b.write(&packet);
     }
     // A retransmission of the first chunk, and a segment overlapping two others.
-    let packet = b.conv.packet_at(Side::Client, chunks[0].0, flags::ACK, chunks[0].1);
+    let packet = b
+        .conv
+        .packet_at(Side::Client, chunks[0].0, flags::ACK, chunks[0].1);
     b.write(&packet);
-    let packet = b.conv.packet_at(Side::Client, base.wrapping_add(3), flags::ACK, &stream[3..12]);
+    let packet = b.conv.packet_at(
+        Side::Client,
+        base.wrapping_add(3),
+        flags::ACK,
+        &stream[3..12],
+    );
     b.write(&packet);
     b.send(Side::Server, &server_frame(&Frame::text("ok")));
     b.close();
@@ -165,7 +181,10 @@ fn a_capture_that_starts_with_the_server_speaking_still_sorts_out_roles() {
     let f = frames(&events);
     assert_eq!(f[0].from, Side::Server);
     assert_eq!(f[0].src, "10.0.0.2:80".parse().unwrap());
-    assert!(f[0].violations.is_empty(), "unmasked from the server is right");
+    assert!(
+        f[0].violations.is_empty(),
+        "unmasked from the server is right"
+    );
 }
 
 #[test]
@@ -173,7 +192,10 @@ fn plain_http_and_other_protocols_are_skipped() {
     let mut b = Builder::new("10.0.0.1:40000", "10.0.0.2:80");
     b.open();
     b.send(Side::Client, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    b.send(Side::Server, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    b.send(
+        Side::Server,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+    );
     b.close();
     let mut other = Builder::new("10.0.0.1:40001", "10.0.0.2:22");
     other.open();
@@ -218,7 +240,10 @@ fn a_wrong_accept_key_is_a_violation() {
     let events = decode(&b.bytes());
     let h = handshakes(&events);
     assert!(!h[0].accept_ok);
-    assert_eq!(h[0].accept_expected.as_deref(), Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    assert_eq!(
+        h[0].accept_expected.as_deref(),
+        Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+    );
     assert_eq!(h[0].violations[0].rule, "AcceptKeyMismatch");
     assert_eq!(h[0].violations[0].section, "4.1");
 }
@@ -280,7 +305,12 @@ fn permessage_deflate_with_and_without_context_takeover() {
     // With context takeover the later server messages are tiny back-references.
     // With context takeover the server's later messages are back-references; without
     // it every client message is compressed from scratch, to the same size.
-    assert!(f[5].payload_len < f[1].payload_len / 2, "{} vs {}", f[5].payload_len, f[1].payload_len);
+    assert!(
+        f[5].payload_len < f[1].payload_len / 2,
+        "{} vs {}",
+        f[5].payload_len,
+        f[1].payload_len
+    );
     assert_eq!(f[0].payload_len, f[4].payload_len);
     assert_eq!(texts(&events), vec![text.clone(); 6]);
 }
@@ -297,8 +327,14 @@ fn every_link_type_and_capture_format_decodes_the_same() {
     let (request, response) = handshake("/chat", None);
     packets.push(b.conv.send(Side::Client, &request));
     packets.push(b.conv.send(Side::Server, &response));
-    packets.push(b.conv.send(Side::Client, &client_frame(&Frame::text("hello"))));
-    packets.push(b.conv.send(Side::Server, &server_frame(&Frame::text("hello"))));
+    packets.push(
+        b.conv
+            .send(Side::Client, &client_frame(&Frame::text("hello"))),
+    );
+    packets.push(
+        b.conv
+            .send(Side::Server, &server_frame(&Frame::text("hello"))),
+    );
     for lt in [
         linktype::ETHERNET,
         linktype::NULL,
@@ -309,7 +345,8 @@ fn every_link_type_and_capture_format_decodes_the_same() {
         linktype::LINUX_SLL2,
     ] {
         for (big_endian, nanosecond) in [(false, false), (true, true)] {
-            let mut w = ws_inspector::pcap::Writer::new(Vec::new(), lt, big_endian, nanosecond).unwrap();
+            let mut w =
+                ws_inspector::pcap::Writer::new(Vec::new(), lt, big_endian, nanosecond).unwrap();
             for (i, packet) in packets.iter().enumerate() {
                 w.write_packet(Timestamp::new(1, i as u64), &synth::wrap_link(lt, packet))
                     .unwrap();
@@ -326,10 +363,15 @@ fn every_link_type_and_capture_format_decodes_the_same() {
     for (i, packet) in packets.iter().enumerate() {
         let time = Timestamp::new(1, i as u64);
         if i % 2 == 0 {
-            w.write_packet(plain, time, &synth::ethernet(packet, &[10, 20])).unwrap();
-        } else {
-            w.write_packet(cooked, time, &synth::wrap_link(linktype::LINUX_SLL2, packet))
+            w.write_packet(plain, time, &synth::ethernet(packet, &[10, 20]))
                 .unwrap();
+        } else {
+            w.write_packet(
+                cooked,
+                time,
+                &synth::wrap_link(linktype::LINUX_SLL2, packet),
+            )
+            .unwrap();
         }
     }
     let events = decode(&w.into_inner().unwrap());
@@ -342,7 +384,9 @@ fn ip_fragments_are_reported_not_guessed() {
     let mut b = Builder::new("10.0.0.1:40000", "10.0.0.2:80");
     b.open();
     b.upgrade("/", None);
-    let mut packet = b.conv.send(Side::Client, &client_frame(&Frame::text("fragmented")));
+    let mut packet = b
+        .conv
+        .send(Side::Client, &client_frame(&Frame::text("fragmented")));
     packet[6] = 0x20; // more fragments
     packet[10] = 0;
     packet[11] = 0;

@@ -1,7 +1,7 @@
 //! Builds synthetic captures for the integration tests: real Ethernet/IP/TCP packets
 //! (correct sequence numbers and checksums) carrying a WebSocket conversation, in any
 //! order we like.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 
@@ -27,7 +27,9 @@ pub fn handshake(path: &str, response_extensions: Option<&str>) -> (Vec<u8>, Vec
         accept_key(KEY)
     );
     if let Some(extensions) = response_extensions {
-        response.push_str(&format!("Sec-WebSocket-Extensions: {extensions}\r\n"));
+        response.push_str("Sec-WebSocket-Extensions: ");
+        response.push_str(extensions);
+        response.push_str("\r\n");
     }
     response.push_str("\r\n");
     (request.into_bytes(), response.into_bytes())
@@ -137,7 +139,7 @@ pub fn handshakes(events: &[Event]) -> Vec<&HandshakeEvent> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Handshake(h) => Some(h),
+            Event::Handshake(h) => Some(&**h),
             _ => None,
         })
         .collect()
