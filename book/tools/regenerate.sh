@@ -59,6 +59,36 @@ if wanted 02-handshake; then
     python3 book/tools/frame-from-capture.py captures/chromium-deflate.pcapng 14 16 2>/dev/null > "$listings/02-handshake/capture.txt"
 fi
 
+# A chapter server fed frames written by hand (book/tools/raw-frames.py).
+raw_frames() { # OUT PACKAGE SERVER_ARGS... -- PATH STEPS...
+    local out=$1 package=$2
+    shift 2
+    cargo build -q -p "$package"
+    python3 book/tools/raw-frames.py "target/debug/$package" "$@" > "$out"
+}
+
+if wanted 03-frames; then
+    log "03-frames"
+    mkdir -p "$listings/03-frames"
+    raw_frames "$listings/03-frames/raw.txt" ch03-frames -- /frames \
+        "a masked text frame: the RFC's example=@text:Hello" \
+        "300 bytes: the 16-bit length=@text:$(printf 'x%.0s' $(seq 300))" \
+        "RSV1 set, no extension negotiated=c1 85 37 fa 21 3d 7f 9f 4d 51 58" \
+        "a reserved opcode, 0x3=83 85 37 fa 21 3d 7f 9f 4d 51 58" \
+        "a length of 5 written in the 16-bit form=81 fe 00 05 37 fa 21 3d 7f 9f 4d 51 58" \
+        "a close frame=@close:1000:bye"
+fi
+
+if wanted 04-masking; then
+    log "04-masking: sessions"
+    mkdir -p "$listings/04-masking"
+    raw_frames "$listings/04-masking/raw.txt" ch04-masking -- /echo \
+        "a masked text frame=@text:Hello" \
+        "a masked binary frame=@binary:0102ff" \
+        "the same text, unmasked: a protocol error=81 05 48 65 6c 6c 6f"
+    browser_session "$listings/04-masking/browser.txt" echo.js ch04-masking
+fi
+
 # The list of a chapter's tests (names only: stable from run to run).
 test_list() { # OUT PACKAGE
     local out=$1 package=$2
