@@ -62,10 +62,10 @@ fn main() -> ExitCode {
 
     let router = Router::new()
         .websocket("/echo", &[], move |upgraded| {
-            echo(upgraded, config, false, quiet)
+            echo(upgraded, config, false, quiet);
         })
         .websocket("/heartbeat", &[], move |upgraded| {
-            echo(upgraded, config, true, quiet)
+            echo(upgraded, config, true, quiet);
         })
         .page("/", "text/html; charset=utf-8", PAGE);
     let listener = match bind(args.get("--addr")) {
