@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use ch06_ping_pong::{
-    Config, Event, Heartbeat, Message, client_request, connect_to, read_response_head,
+    Config, Event, HeadLimits, Heartbeat, Message, client_request, connect_to, read_response_head,
 };
 use wsbook_peers::{Server, python, run_with_timeout};
 
