@@ -109,8 +109,13 @@ pub struct WebSocket<C> {
     /// The socket's read timeout when we got it: how long a connection with no
     /// deadline of its own may stay silent (chapter 01's `read_timeout`).
     idle_timeout: Option<Duration>,
+    /// When bytes last arrived.
+    last_input: Instant,
     eof: bool,
 }
+
+/// The longest a reader sleeps before it looks at the connection's deadlines again.
+const MAX_WAIT: Duration = Duration::from_secs(1);
 
 /// Sends on a [`WebSocket`] from any thread. Cheap to clone.
 #[derive(Debug)]
@@ -169,6 +174,7 @@ impl<C: SansIo> WebSocket<C> {
             })),
             chunk: vec![0; 64 * 1024],
             idle_timeout,
+            last_input: Instant::now(),
             eof: false,
         })
     }
@@ -214,16 +220,25 @@ impl<C: SansIo> WebSocket<C> {
     /// Reads once, waiting at most until `deadline`, and tells the connection
     /// what happened: bytes, end of stream, or time.
     fn wait(&mut self, deadline: Option<Instant>) {
-        let timeout = match deadline {
-            // Never 0: `set_read_timeout(Some(ZERO))` is an error.
-            Some(deadline) => Some(
-                deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1)),
-            ),
-            None => self.idle_timeout,
+        let started = Instant::now();
+        // With no deadline of its own, a connection may stay silent for the
+        // socket's idle timeout (chapter 01's read timeout), then it counts as lost.
+        let idle_deadline = match deadline {
+            Some(_) => None,
+            None => self.idle_timeout.map(|idle| self.last_input + idle),
         };
-        let result = match self.reader.set_read_timeout(timeout) {
+        // Never sleep longer than MAX_WAIT: a deadline that another thread set
+        // (a close through a `Sender`) is noticed within that time.
+        let wake_at = [deadline, idle_deadline, Some(started + MAX_WAIT)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(started + MAX_WAIT);
+        // Never 0: `set_read_timeout(Some(ZERO))` is an error.
+        let timeout = wake_at
+            .saturating_duration_since(started)
+            .max(Duration::from_millis(1));
+        let result = match self.reader.set_read_timeout(Some(timeout)) {
             Ok(()) => self.reader.read(&mut self.chunk),
             Err(error) => Err(error),
         };
@@ -234,12 +249,21 @@ impl<C: SansIo> WebSocket<C> {
                 self.eof = true;
                 shared.connection.receive_eof(now);
             }
-            Ok(n) => shared.connection.receive(&self.chunk[..n], now),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) if is_timeout(&error) && deadline.is_some() => {
-                shared.connection.handle_timeout(now);
+            Ok(n) => {
+                self.last_input = now;
+                shared.connection.receive(&self.chunk[..n], now);
             }
-            // Silent past the idle timeout, or the socket broke.
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) => {
+                if idle_deadline.is_some_and(|idle| now >= idle) {
+                    // Silent for the whole idle timeout.
+                    self.eof = true;
+                    shared.connection.receive_eof(now);
+                } else {
+                    shared.connection.handle_timeout(now);
+                }
+            }
+            // The socket broke.
             Err(_) => {
                 self.eof = true;
                 shared.connection.receive_eof(now);
