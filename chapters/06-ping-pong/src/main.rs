@@ -7,11 +7,16 @@ use std::time::{Duration, Instant};
 
 use ch06_ping_pong::cli::Cli;
 use ch06_ping_pong::{
-    Config, DEFAULT_ADDR, Event, Frame, Heartbeat, Message, Router, ServeOptions, Upgraded, accept,
-    bind, log,
+    Config, DEFAULT_ADDR, Event, Frame, Heartbeat, Message, Page, Router, ServeOptions, Upgraded,
+    accept, bind, log,
 };
 
-const PAGE: &str = include_str!("page.html");
+/// What this chapter says on its page, above the shared controls (chapter 04's template).
+const INTRO: &str = include_str!("intro.html");
+/// The heartbeat counters.
+const CONTROLS: &str = include_str!("controls.html");
+/// And the script that fills them from the server's reports.
+const SCRIPT: &str = include_str!("controls.js");
 
 fn main() -> ExitCode {
     let args = Cli::new(
@@ -60,6 +65,13 @@ fn main() -> ExitCode {
     };
     let quiet = args.is_set("--quiet");
 
+    let page = Page {
+        title: "Chapter 06: ping and pong",
+        intro_html: INTRO,
+        ws_path: "/heartbeat",
+        controls_html: CONTROLS,
+        script: SCRIPT,
+    };
     let router = Router::new()
         .websocket("/echo", &[], move |upgraded| {
             echo(upgraded, config, false, quiet);
@@ -67,7 +79,7 @@ fn main() -> ExitCode {
         .websocket("/heartbeat", &[], move |upgraded| {
             echo(upgraded, config, true, quiet);
         })
-        .page("/", "text/html; charset=utf-8", PAGE);
+        .page("/", "text/html; charset=utf-8", page.render());
     let listener = match bind(args.get("--addr")) {
         Ok(listener) => listener,
         Err(error) => {

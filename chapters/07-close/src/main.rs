@@ -2,6 +2,7 @@
 //! ping/pong, the closing handshake), and `ch07-close client ws://HOST:PORT/PATH`.
 #![forbid(unsafe_code)]
 
+use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::thread;
@@ -9,11 +10,16 @@ use std::time::{Duration, Instant};
 
 use ch07_close::cli::{Cli, Parsed};
 use ch07_close::{
-    Config, DEFAULT_ADDR, Event, Frame, Heartbeat, Message, Router, ServeOptions, Upgraded, accept,
-    autobahn, bind, connect_to, log,
+    Config, DEFAULT_ADDR, Event, Frame, Heartbeat, Message, Page, Router, ServeOptions, Upgraded,
+    accept, autobahn, bind, close_code_meaning, connect_to, log,
 };
 
-const PAGE: &str = include_str!("page.html");
+/// What this chapter says on its page, above the shared controls (chapter 04's template).
+const INTRO: &str = include_str!("intro.html");
+/// Close presets and the last close's meaning.
+const CONTROLS: &str = include_str!("controls.html");
+/// The script behind them; it expects `CLOSE_MEANINGS`, see [`page_script`].
+const SCRIPT: &str = include_str!("controls.js");
 
 const ABOUT: &str = "Chapter 07: the closing handshake. The complete echo server: /echo echoes text and\n\
 binary messages of any fragmentation, answers pings, pings quiet clients, and closes with the\n\
@@ -90,7 +96,7 @@ fn server(args: Vec<String>) -> ExitCode {
     let quiet = args.is_set("--quiet");
     let router = Router::new()
         .websocket("/echo", &[], move |upgraded| echo(upgraded, config, quiet))
-        .page("/", "text/html; charset=utf-8", PAGE);
+        .page("/", "text/html; charset=utf-8", page());
     let listener = match bind(args.get("--addr")) {
         Ok(listener) => listener,
         Err(error) => {
@@ -164,6 +170,29 @@ fn echo(upgraded: Upgraded, config: Config, quiet: bool) {
     }
 }
 // ANCHOR_END: echo
+
+/// The page: chapter 04's template, this chapter's intro and controls, and the
+/// close-code table from [`close_code_meaning`] so the page explains codes with
+/// the same words as the server and the inspector.
+fn page() -> String {
+    let mut script = String::from("const CLOSE_MEANINGS = {\n");
+    for code in 1000..=1015 {
+        let meaning = close_code_meaning(code)
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"");
+        let _ = writeln!(script, "  {code}: \"{meaning}\",");
+    }
+    script.push_str("};\n");
+    script.push_str(SCRIPT);
+    Page {
+        title: "Chapter 07: closing",
+        intro_html: INTRO,
+        ws_path: "/echo",
+        controls_html: CONTROLS,
+        script: &script,
+    }
+    .render()
+}
 
 fn client(args: Vec<String>) -> ExitCode {
     let cli = common(
