@@ -13,6 +13,7 @@ A STEP is `LABEL=SPEC`, where SPEC is one of
     @last:lo           a masked continuation with FIN=1       @ping:data      masked ping
     @close:1000:bye    a masked close frame                   @closeempty     masked, no body
     @textbytes:48c3    a masked text frame with these raw payload bytes (e.g. invalid UTF-8)
+    @firstbytes:48c3   the same with FIN=0
     81 05 48 65 6c 6c 6f   any other SPEC: these bytes, in hex, sent exactly as written
 
 Masked frames use the RFC's example key 37 fa 21 3d, so the listing is the same on every run.
@@ -54,6 +55,8 @@ def build(spec: str) -> bytes:
             return frame(True, 2, bytes.fromhex(arg))
         case "first":
             return frame(False, 1, arg.encode())
+        case "firstbytes":
+            return frame(False, 1, bytes.fromhex(arg))
         case "more":
             return frame(False, 0, arg.encode())
         case "last":
@@ -141,7 +144,12 @@ def main() -> int:
         print("\n=== (before we send anything)")
         print("\n".join(lines))
     for step in steps:
-        label, _, spec = step.partition("=")
+        # LABEL=@spec (the label may itself contain "="), or LABEL=hex bytes.
+        if "=@" in step:
+            label, _, spec = step.partition("=@")
+            spec = "@" + spec
+        else:
+            label, _, spec = step.rpartition("=")
         data = build(spec)
         print(f"\n=== {label}")
         print(f"  → {data.hex(' ') if len(data) <= 40 else data[:40].hex(' ') + f' ... ({len(data)} bytes)'}")

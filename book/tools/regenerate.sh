@@ -59,12 +59,22 @@ if wanted 02-handshake; then
     python3 book/tools/frame-from-capture.py captures/chromium-deflate.pcapng 14 16 2>/dev/null > "$listings/02-handshake/capture.txt"
 fi
 
+# ws-inspector's one-line-per-frame decode of a capture.
+inspector_decode() { # OUT CAPTURE
+    cargo build -q -p ws-inspector
+    target/debug/ws-inspector decode "$2" > "$1"
+}
+
 # A chapter server fed frames written by hand (book/tools/raw-frames.py).
-raw_frames() { # OUT PACKAGE SERVER_ARGS... -- PATH STEPS...
+raw_frames() { # OUT|- PACKAGE SERVER_ARGS... -- PATH STEPS...
     local out=$1 package=$2
     shift 2
     cargo build -q -p "$package"
-    python3 book/tools/raw-frames.py "target/debug/$package" "$@" > "$out"
+    if [ "$out" = "-" ]; then
+        python3 book/tools/raw-frames.py "target/debug/$package" "$@"
+    else
+        python3 book/tools/raw-frames.py "target/debug/$package" "$@" > "$out"
+    fi
 }
 
 if wanted 03-frames; then
@@ -87,6 +97,38 @@ if wanted 04-masking; then
         "a masked binary frame=@binary:0102ff" \
         "the same text, unmasked: a protocol error=81 05 48 65 6c 6c 6f"
     browser_session "$listings/04-masking/browser.txt" echo.js ch04-masking
+fi
+
+if wanted 05-fragmentation; then
+    log "05-fragmentation: sessions"
+    mkdir -p "$listings/05-fragmentation"
+    raw_frames "$listings/05-fragmentation/raw.txt" ch05-fragmentation -- /echo \
+        "the RFC's example, first fragment: text, FIN=0=@first:Hel" \
+        "second and last fragment: continuation, FIN=1=@last:lo" \
+        "a fragmented message with a ping in the middle: first=@first:Hello, " \
+        "a ping between the fragments=@ping:between fragments" \
+        "a continuation, FIN=0=@more:fragmented " \
+        "the last continuation, FIN=1=@last:world!" \
+        "a close frame=@close:1000:bye"
+    raw_frames "$listings/05-fragmentation/fragmented-echo.txt" ch05-fragmentation --fragment-size 5 -- /echo \
+        "one text frame of 17 bytes=@text:hello, fragments!"
+    {
+        raw_frames - ch05-fragmentation -- /echo \
+            "a fragment whose text turns invalid: c0 is never valid UTF-8=@firstbytes:48656c6c6fc0" \
+            "the rest of the message=@last:world"
+        echo
+        raw_frames - ch05-fragmentation -- /echo \
+            "a continuation with no message to continue=@last:lo"
+        echo
+        raw_frames - ch05-fragmentation -- /echo \
+            "a ping that is fragmented (FIN=0)=09 85 37 fa 21 3d 7f 9f 4d 51 58"
+        echo
+        raw_frames - ch05-fragmentation --max-message 10 -- /echo \
+            "first fragment, 8 bytes=@first:12345678" \
+            "8 more bytes: over --max-message 10=@last:12345678"
+    } > "$listings/05-fragmentation/violations.txt"
+    browser_session "$listings/05-fragmentation/browser.txt" large-message.js ch05-fragmentation --fragment-size 4096
+    inspector_decode "$listings/05-fragmentation/inspector.txt" captures/node-fragmented.pcapng
 fi
 
 # The list of a chapter's tests (names only: stable from run to run).
