@@ -12,6 +12,7 @@ A STEP is `LABEL=SPEC`, where SPEC is one of
     @first:Hel         a masked text frame with FIN=0         @more:lo        continuation, FIN=0
     @last:lo           a masked continuation with FIN=1       @ping:data      masked ping
     @close:1000:bye    a masked close frame                   @closeempty     masked, no body
+    @pong:data         a masked pong                          @wait:SECONDS   send nothing, listen
     @textbytes:48c3    a masked text frame with these raw payload bytes (e.g. invalid UTF-8)
     @firstbytes:48c3   the same with FIN=0
     81 05 48 65 6c 6c 6f   any other SPEC: these bytes, in hex, sent exactly as written
@@ -68,6 +69,10 @@ def build(spec: str) -> bytes:
             return frame(True, 8, int(code).to_bytes(2, "big") + reason.encode())
         case "closeempty":
             return frame(True, 8, b"")
+        case "pong":
+            return frame(True, 10, arg.encode())
+        case "wait":
+            return b""
     raise SystemExit(f"unknown step {spec!r}")
 
 
@@ -151,8 +156,13 @@ def main() -> int:
         else:
             label, _, spec = step.rpartition("=")
         data = build(spec)
+        listen = 0.5
         print(f"\n=== {label}")
-        print(f"  → {data.hex(' ') if len(data) <= 40 else data[:40].hex(' ') + f' ... ({len(data)} bytes)'}")
+        if spec.startswith("@wait:"):
+            listen = float(spec.removeprefix("@wait:"))
+            print(f"  (we send nothing for {listen:g} s)")
+        else:
+            print(f"  → {data.hex(' ') if len(data) <= 40 else data[:40].hex(' ') + f' ... ({len(data)} bytes)'}")
         if closed:
             print("  (not sent: the server has closed the connection)")
             continue
@@ -160,8 +170,8 @@ def main() -> int:
             sock.sendall(data)
         except OSError as error:
             print(f"  (send failed: {error})")
-        sock.settimeout(0.5)
-        deadline = time.monotonic() + 0.5
+        sock.settimeout(listen)
+        deadline = time.monotonic() + listen
         while time.monotonic() < deadline:
             try:
                 chunk = sock.recv(65536)

@@ -131,6 +131,22 @@ if wanted 05-fragmentation; then
     inspector_decode "$listings/05-fragmentation/inspector.txt" captures/node-fragmented.pcapng
 fi
 
+if wanted 06-ping-pong; then
+    log "06-ping-pong: sessions (about 10 s)"
+    mkdir -p "$listings/06-ping-pong"
+    command_output "$listings/06-ping-pong/help.txt" ch06-ping-pong --help
+    raw_frames "$listings/06-ping-pong/raw.txt" ch06-ping-pong --ping-interval 1 --ping-timeout 2 -- /echo \
+        "a ping with a payload=@ping:are you there?" \
+        "a ping with no payload=89 80 37 fa 21 3d" \
+        "a pong nobody asked for=@pong:just so you know" \
+        "a text message=@text:hello" \
+        "silence: the server pings us=@wait:1.5" \
+        "we answer its ping=@pong:heartbeat 1" \
+        "silence again, and this time we do not answer=@wait:4"
+    browser_session "$listings/06-ping-pong/browser.txt" heartbeat.js ch06-ping-pong --ping-interval 1
+    inspector_decode "$listings/06-ping-pong/inspector.txt" captures/python-basic.pcap
+fi
+
 # The list of a chapter's tests (names only: stable from run to run).
 test_list() { # OUT PACKAGE
     local out=$1 package=$2
@@ -148,7 +164,7 @@ test_list() { # OUT PACKAGE
     ' > "$out"
 }
 
-for chapter in 02-handshake 03-frames 04-masking 05-fragmentation; do
+for chapter in 02-handshake 03-frames 04-masking 05-fragmentation 06-ping-pong 07-close; do
     if wanted "$chapter" && [ -d "chapters/$chapter" ]; then
         log "$chapter: test list"
         test_list "$listings/$chapter/tests.txt" "ch${chapter}"
