@@ -147,6 +147,30 @@ if wanted 06-ping-pong; then
     inspector_decode "$listings/06-ping-pong/inspector.txt" captures/python-basic.pcap
 fi
 
+if wanted 07-close; then
+    log "07-close: sessions"
+    mkdir -p "$listings/07-close"
+    command_output "$listings/07-close/help.txt" ch07-close --help
+    raw_frames "$listings/07-close/raw.txt" ch07-close -- /echo \
+        "a text message=@text:hello" \
+        "a close frame: 1000, \"bye\"=@close:1000:bye" \
+        "(after the close: a text message the server must not read)=@text:too late"
+    {
+        raw_frames - ch07-close -- /echo "a close frame with an empty body=@closeempty"
+        echo
+        raw_frames - ch07-close -- /echo "a close frame carrying 1005, which must never be sent=@close:1005:"
+        echo
+        raw_frames - ch07-close -- /echo "a close frame with a 1-byte body=88 81 37 fa 21 3d 34"
+        echo
+        raw_frames - ch07-close -- /echo "a close reason that is not UTF-8 (03 e8 ff)=88 83 37 fa 21 3d 34 12 de"
+    } > "$listings/07-close/invalid-closes.txt"
+    python3 book/tools/server-and-client.py --input $'hello\nwebsocket\n' \
+        target/debug/ch07-close -- target/debug/ch07-close client '{url}/echo' > "$listings/07-close/client.txt"
+    browser_session "$listings/07-close/browser.txt" close.js ch07-close
+    { echo "frame  port   TCP flags"; tshark -r captures/python-basic.pcap -Y "frame.number >= 22" \
+        -T fields -e frame.number -e tcp.srcport -e tcp.flags.str 2>/dev/null; } > "$listings/07-close/tcp-close.txt"
+fi
+
 # The list of a chapter's tests (names only: stable from run to run).
 test_list() { # OUT PACKAGE
     local out=$1 package=$2
