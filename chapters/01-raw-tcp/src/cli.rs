@@ -42,6 +42,8 @@ struct Spec {
 #[derive(Debug, Clone)]
 pub struct Parsed {
     values: Vec<(&'static str, String)>,
+    /// Every value given, in order, for options that may repeat (see [`Parsed::get_all`]).
+    given: Vec<(&'static str, String)>,
     flags: Vec<(&'static str, bool)>,
     positionals: Vec<String>,
     usage: String,
@@ -196,6 +198,7 @@ impl Cli {
             .filter(|spec| spec.value_name.is_none())
             .map(|spec| (spec.name, false))
             .collect();
+        let mut given = Vec::new();
         let mut positionals = Vec::new();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -233,12 +236,14 @@ impl Cli {
                     .next()
                     .ok_or_else(|| CliError::MissingValue(name.clone()))?,
             };
+            given.push((spec.name, value.clone()));
             if let Some(slot) = values.iter_mut().find(|(n, _)| *n == spec.name) {
                 slot.1 = value;
             }
         }
         Ok(Parsed {
             values,
+            given,
             flags,
             positionals,
             usage: self.usage(),
@@ -275,6 +280,25 @@ impl Parsed {
             Some((_, value)) => value,
             None => panic!("option {name} was not declared with Cli::option"),
         }
+    }
+
+    /// Every value given for an option, in order, for options that may be repeated
+    /// (`--allow-origin A --allow-origin B`); empty if it was not given (the default is
+    /// not included). [`Parsed::get`] returns only the last one.
+    ///
+    /// # Panics
+    /// If the option was never declared: that is a bug in the program, not bad input.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        let name = normalise(name);
+        assert!(
+            self.values.iter().any(|(n, _)| *n == name),
+            "option {name} was not declared with Cli::option"
+        );
+        self.given
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
     }
 
     /// The value of an option parsed as `T` (a number, a `SocketAddr`, ...).
@@ -378,6 +402,11 @@ mod tests {
             .parse_from(args(&["--addr", "a:1", "--addr", "b:2", "--", "--verbose"]))
             .unwrap();
         assert_eq!(parsed.get("--addr"), "b:2");
+        assert_eq!(parsed.get_all("--addr"), ["a:1", "b:2"]);
+        assert!(
+            parsed.get_all("--timeout").is_empty(),
+            "defaults are not given values"
+        );
         assert!(!parsed.is_set("--verbose"));
         assert_eq!(parsed.positionals(), ["--verbose"]);
     }

@@ -75,7 +75,7 @@ pub struct Upgrade {
 /// status requires (`Allow` for 405, `Sec-WebSocket-Version` for 426).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    /// 400, 404, 405, 408, 426 or 431.
+    /// 400, 403, 404, 405, 408, 426 or 431.
     pub status: u16,
     /// One line, sent as the body: `Sec-WebSocket-Key must decode to 16 bytes, not 4`.
     pub reason: String,
@@ -96,6 +96,12 @@ impl Rejection {
     /// 400 Bad Request.
     pub fn bad_request(reason: impl Into<String>) -> Self {
         Rejection::new(400, reason)
+    }
+
+    /// 403 Forbidden: a valid handshake the server refuses by policy (chapter 08 refuses
+    /// pages from other sites, by their `Origin`).
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Rejection::new(403, reason)
     }
 
     /// 404 Not Found.
@@ -184,6 +190,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
         101 => "Switching Protocols",
         200 => "OK",
         400 => "Bad Request",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",

@@ -63,5 +63,6 @@ pub use http::{
 };
 pub use reader::{DEFAULT_HANDSHAKE_TIMEOUT, read_head, read_response_head};
 pub use server::{
-    ClientInfo, Registration, Registry, Router, Upgraded, WebSocketHandler, handle_connection,
+    ClientInfo, Registration, Registry, Router, UpgradeCheck, Upgraded, WebSocketHandler,
+    handle_connection,
 };

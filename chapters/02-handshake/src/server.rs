@@ -124,10 +124,16 @@ impl Drop for Registration {
 /// What a WebSocket route runs once the handshake is done.
 pub type WebSocketHandler = dyn Fn(Upgraded) + Send + Sync + 'static;
 
+/// A route's own policy, asked after the request passed every check of §4.2.1 and
+/// before the 101 is sent: `Err` is sent instead of the 101 (chapter 08 refuses pages
+/// from other sites by their `Origin` with a 403).
+pub type UpgradeCheck = dyn Fn(&Upgrade) -> Result<(), Rejection> + Send + Sync + 'static;
+
 #[derive(Clone)]
 enum Route {
     WebSocket {
         protocols: Vec<String>,
+        check: Option<Arc<UpgradeCheck>>,
         handler: Arc<WebSocketHandler>,
     },
     Page {
@@ -193,9 +199,30 @@ impl Router {
             path.to_string(),
             Route::WebSocket {
                 protocols,
+                check: None,
                 handler: Arc::new(handler),
             },
         ));
+        self
+    }
+
+    /// Like [`Router::websocket`], but `check` may refuse a valid handshake before the
+    /// 101 is sent; its [`Rejection`] is the HTTP answer.
+    pub fn websocket_checked<C, H>(
+        mut self,
+        path: &str,
+        protocols: &[&str],
+        check: C,
+        handler: H,
+    ) -> Self
+    where
+        C: Fn(&Upgrade) -> Result<(), Rejection> + Send + Sync + 'static,
+        H: Fn(Upgraded) + Send + Sync + 'static,
+    {
+        self = self.websocket(path, protocols, handler);
+        if let Some((_, Route::WebSocket { check: slot, .. })) = self.routes.last_mut() {
+            *slot = Some(Arc::new(check));
+        }
         self
     }
 
@@ -291,9 +318,17 @@ pub fn handle_connection(router: &Router, mut stream: TcpStream, info: ConnInfo)
             content_type,
             body,
         ),
-        Route::WebSocket { protocols, handler } => {
+        Route::WebSocket {
+            protocols,
+            check,
+            handler,
+        } => {
             let supported: Vec<&str> = protocols.iter().map(String::as_str).collect();
-            let upgrade = match validate_upgrade(&request, &supported) {
+            let checked = validate_upgrade(&request, &supported).and_then(|upgrade| match check {
+                Some(check) => check(&upgrade).map(|()| upgrade),
+                None => Ok(upgrade),
+            });
+            let upgrade = match checked {
                 Ok(upgrade) => upgrade,
                 Err(rejection) => {
                     log(
