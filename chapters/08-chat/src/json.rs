@@ -214,11 +214,12 @@ impl Parser<'_> {
         // The bytes are ASCII digits and signs, so both conversions succeed.
         std::str::from_utf8(&self.bytes[start..self.at])
             .ok()
-            .and_then(|text| text.parse().ok())
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|number| number.is_finite()) // 1e400: out of range, as serde_json says
             .map(Value::Number)
             .ok_or(JsonError {
                 at: start,
-                what: "invalid number",
+                what: "number out of range",
             })
     }
 
@@ -475,6 +476,7 @@ mod tests {
             "{} {}",
             "\"\\u12\"",
             "nul",
+            "1e400",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} was accepted");
         }

@@ -59,6 +59,8 @@ fn main() -> ExitCode {
         )
         .flag("--quiet", "log connections and room events only, not every message");
     let args = cli.parse_env();
+    // Every value is checked before anything is bound.
+    let mut settings = settings(&args);
 
     let listener = match bind(args.get("--addr")) {
         Ok(listener) => listener,
@@ -74,7 +76,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let settings = settings(&args, local);
+    // The default allowlist is this server's own origins: known once it is bound.
+    settings.origins = OriginPolicy::for_server(local, &args.get_all("--allow-origin"));
     if settings.origins.allows_any() {
         log_server("/chat accepts pages from any origin (--allow-origin *)");
     } else {
@@ -93,13 +96,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn settings(args: &Parsed, local: std::net::SocketAddr) -> Settings {
-    let mut settings = Settings::defaults_for(local);
+fn settings(args: &Parsed) -> Settings {
+    let unbound = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut settings = Settings::defaults_for(unbound);
     settings.max_message = positive(args, "--max-message");
     settings.max_connections = positive::<usize>(args, "--max-connections");
     settings.idle_timeout = seconds(args, "--idle-timeout");
     settings.handshake_timeout = seconds(args, "--handshake-timeout");
-    settings.origins = OriginPolicy::for_server(local, &args.get_all("--allow-origin"));
     settings.outbox.max_messages = positive(args, "--max-queue");
     // A queue may hold a few of the largest messages, and never less than 1 MiB.
     settings.outbox.max_bytes = usize::try_from(settings.max_message.saturating_mul(4))

@@ -316,7 +316,12 @@ fn write_outbox(outbox: &Outbox, sender: &Sender<ChatConnection>) {
         match item {
             Item::Message(message) => {
                 if sender.with(|c| c.send(&message)).is_err() {
-                    return; // a close frame went out: nothing may follow it (§5.5.1)
+                    // A close frame went out (nothing may follow it, §5.5.1), or the
+                    // socket broke. Either way nothing more will be written: refuse
+                    // further pushes, rather than let them pile up until the client
+                    // looks too slow.
+                    outbox.finish();
+                    return;
                 }
             }
             Item::Close { code, reason } => {

@@ -206,6 +206,11 @@ impl Server {
         }
     }
 
+    /// The server's process id (for `/proc/PID/status`, `/proc/PID/fd`, ...).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `ws://HOST:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("ws://{}{}", self.addr, path)
