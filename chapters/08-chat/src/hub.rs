@@ -501,6 +501,35 @@ mod tests {
     }
 
     #[test]
+    fn the_registry_lists_every_client_with_its_bytes() {
+        use crate::metered::Metered;
+        use crate::{Config, Connection, Frame, Role, SansIo, encode_frame};
+        use std::time::Instant;
+
+        let hub = Hub::new();
+        let traffic = Arc::new(Traffic::default());
+        let mut echo = info(7, None);
+        echo.path = "/echo".into();
+        let _tracked = hub.track(echo.clone(), Arc::clone(&traffic));
+        let mut connection = Connection::new(Role::Server, Config::default(), Instant::now());
+        connection.open();
+        let mut metered = Metered::new(connection, traffic);
+        metered.receive(
+            &encode_frame(Role::Client, &Frame::text("hi")),
+            Instant::now(),
+        );
+        let listed = hub.list();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            listed[0].info, echo,
+            "id, address, path, subprotocol, connected-at"
+        );
+        assert_eq!(listed[0].info.peer.to_string(), "127.0.0.1:5000");
+        assert_eq!((listed[0].bytes_in, listed[0].bytes_out), (8, 0));
+        assert_eq!(listed[0].chat, None, "an /echo client is in no room");
+    }
+
+    #[test]
     fn rooms_do_not_hear_each_other() {
         let hub = Hub::new();
         let _a = hub.track(info(1, None), Arc::new(Traffic::default()));

@@ -294,9 +294,13 @@ fn chat(upgraded: Upgraded, hub: &Hub, config: Config, limits: OutboxLimits, qui
                         traffic.bytes_out()
                     ),
                 );
-                if !info.clean && info.sent.is_none() {
-                    reason = format!("connection lost ({})", info.code.code());
-                }
+                // (A close frame from the client already led to `leave` above.)
+                reason = match (&info.failure, &info.sent) {
+                    // We failed the connection: a broken rule (1002, 1007), a message
+                    // over --max-message (1009), no pong in time (1011).
+                    (Some(_), Some((Some(code), _))) => format!("dropped, {}", code.code()),
+                    _ => format!("connection lost ({})", info.code.code()),
+                };
             }
             _ => {}
         }
