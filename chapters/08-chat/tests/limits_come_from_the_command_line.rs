@@ -51,6 +51,33 @@ fn max_message_refuses_one_byte_more_with_1009() {
         "{}",
         server.log()
     );
+
+    // The room hears why a member went.
+    let mut observer = client(server.addr, "/chat?room=limits", None);
+    let (status, _, mut big, _) = upgrade(server.addr, "/chat?room=limits&nick=big", &[]);
+    assert_eq!(status, 101);
+    let mut heard = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !heard.iter().any(|t: &String| t.starts_with("* big joined")) {
+        assert!(Instant::now() < deadline, "{heard:?}");
+        if let Some(Event::Message(m)) = observer.read() {
+            heard.push(m.as_text().unwrap().to_string());
+        }
+    }
+    let too_big = Frame::new(OpCode::Text, vec![b'a'; 1001]);
+    big.write_all(&encode_frame(Role::Client, &too_big))
+        .unwrap();
+    loop {
+        assert!(Instant::now() < deadline, "{heard:?}");
+        if let Some(Event::Message(m)) = observer.read() {
+            let text = m.as_text().unwrap().to_string();
+            if text.starts_with("* big left") {
+                assert_eq!(text, "* big left (dropped, 1009)");
+                break;
+            }
+            heard.push(text);
+        }
+    }
 }
 
 #[test]
