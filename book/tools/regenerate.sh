@@ -171,6 +171,23 @@ if wanted 07-close; then
         -T fields -e frame.number -e tcp.srcport -e tcp.flags.str 2>/dev/null; } > "$listings/07-close/tcp-close.txt"
 fi
 
+if wanted 08-chat; then
+    log "08-chat: sessions"
+    mkdir -p "$listings/08-chat"
+    command_output "$listings/08-chat/help.txt" ch08-chat --help
+    python3 book/tools/handshake-requests.py --chat target/debug/ch08-chat > "$listings/08-chat/requests.txt"
+    browser_session "$listings/08-chat/browser.txt" chat.js ch08-chat
+    log "08-chat: the attack tests' figures (about 30 s)"
+    cargo test -q -p ch08-chat \
+        --test slowloris_does_not_delay_an_honest_echo \
+        --test huge_heads_get_431_without_growing_memory \
+        --test huge_length_frames_are_refused_from_the_header \
+        --test fragment_bomb_costs_bounded_cpu_and_memory \
+        --test abandoned_handshakes_leak_no_threads_or_fds \
+        --test slow_reader_is_dropped_with_1008_and_slows_no_one \
+        -- --nocapture 2>&1 | sed -n 's/^FIGURE //p' > "$listings/08-chat/attacks.txt"
+fi
+
 # The list of a chapter's tests (names only: stable from run to run).
 test_list() { # OUT PACKAGE
     local out=$1 package=$2
@@ -188,7 +205,7 @@ test_list() { # OUT PACKAGE
     ' > "$out"
 }
 
-for chapter in 02-handshake 03-frames 04-masking 05-fragmentation 06-ping-pong 07-close; do
+for chapter in 02-handshake 03-frames 04-masking 05-fragmentation 06-ping-pong 07-close 08-chat; do
     if wanted "$chapter" && [ -d "chapters/$chapter" ]; then
         log "$chapter: test list"
         test_list "$listings/$chapter/tests.txt" "ch${chapter}"
