@@ -3,11 +3,14 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
 use crate::display::human_line;
+use crate::jsonl::JsonLinesWriter;
 use crate::model::Event;
 use crate::pipeline::{CaptureDecoder, Progress};
 use crate::stats::{self, StatsCollector};
@@ -191,18 +194,31 @@ fn finish_status(file: &Path, decoder: &CaptureDecoder<std::fs::File>) -> ExitCo
     }
 }
 
-fn keep(event: &Event, args: &DecodeArgs) -> bool {
-    if args.conn.is_some() && event.conn() != args.conn {
-        return false;
-    }
-    match event {
-        Event::Frame(frame) => args.opcode.is_none_or(|op| op == frame.opcode),
-        Event::Message(message) => {
-            args.messages && args.opcode.is_none_or(|op| op == message.opcode)
+/// Which events `decode` prints.
+#[derive(Debug, Clone, Copy)]
+struct Filter {
+    conn: Option<u32>,
+    opcode: Option<u8>,
+    messages: bool,
+}
+
+impl Filter {
+    fn keep(&self, event: &Event) -> bool {
+        if self.conn.is_some() && event.conn() != self.conn {
+            return false;
         }
-        _ => true,
+        match event {
+            Event::Frame(frame) => self.opcode.is_none_or(|op| op == frame.opcode),
+            Event::Message(message) => {
+                self.messages && self.opcode.is_none_or(|op| op == message.opcode)
+            }
+            _ => true,
+        }
     }
 }
+
+/// Events travel from the decoding thread to the printing thread in batches this big.
+const BATCH: usize = 1024;
 
 fn decode(args: &DecodeArgs) -> ExitCode {
     let max_payload = args
@@ -210,40 +226,64 @@ fn decode(args: &DecodeArgs) -> ExitCode {
         .unwrap_or(if args.json { 256 } else { usize::MAX });
     let options = Options {
         max_payload,
+        messages: args.messages,
         ..Options::default()
     };
     let mut decoder = match open(&args.file, options) {
         Ok(decoder) => decoder,
         Err(code) => return code,
     };
-    let mut bar = ProgressBar::new(decoder.progress().total_bytes);
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut counter = 0u32;
-    let mut write_failed = false;
-    while let Some(event) = decoder.next() {
-        counter = counter.wrapping_add(1);
-        if counter.is_multiple_of(4096) {
-            bar.update(decoder.progress());
+    let filter = Filter {
+        conn: args.conn,
+        opcode: args.opcode,
+        messages: args.messages,
+    };
+    // One thread decodes, this one formats and writes: on a machine with two cores the
+    // two halves overlap. The channel is bounded, so memory stays flat.
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(8);
+    let worker = thread::spawn(move || {
+        let mut bar = ProgressBar::new(decoder.progress().total_bytes);
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(event) = decoder.next() {
+            if !filter.keep(&event) {
+                continue;
+            }
+            batch.push(event);
+            if batch.len() == BATCH {
+                bar.update(decoder.progress());
+                if sender
+                    .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .is_err()
+                {
+                    break; // the printer stopped (stdout closed)
+                }
+            }
         }
-        if !keep(&event, args) {
-            continue;
-        }
-        let result = if args.json {
-            serde_json::to_writer(&mut out, &event)
-                .map_err(io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-        } else {
-            writeln!(out, "{}", human_line(&event))
-        };
-        if result.is_err() {
-            // stdout closed (e.g. `| head`): stop quietly.
-            write_failed = true;
-            break;
-        }
-    }
-    let _ = out.flush();
-    bar.clear();
+        let _ = sender.send(batch);
+        bar.clear();
+        decoder
+    });
+    let write_failed = if args.json {
+        let mut json = JsonLinesWriter::new(io::stdout().lock());
+        let failed = receiver
+            .iter()
+            .flatten()
+            .any(|event| json.write_event(&event).is_err());
+        failed || json.flush().is_err()
+    } else {
+        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let failed = receiver
+            .iter()
+            .flatten()
+            .any(|event| writeln!(out, "{}", human_line(&event)).is_err());
+        failed || out.flush().is_err()
+    };
+    // Stops the decoder early if stdout was closed (e.g. `| head`).
+    drop(receiver);
+    let Ok(decoder) = worker.join() else {
+        eprintln!("ws-inspector: the decoder thread failed");
+        return ExitCode::FAILURE;
+    };
     if write_failed {
         return ExitCode::SUCCESS;
     }

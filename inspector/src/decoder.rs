@@ -311,9 +311,14 @@ impl ConnectionDecoder {
                 response
                     .header("Sec-WebSocket-Protocol")
                     .map(str::to_string),
-                response
-                    .header("Sec-WebSocket-Extensions")
-                    .map(str::to_string),
+                // The header may be repeated; its elements form one list (§9.1).
+                Some(
+                    response
+                        .header_values("Sec-WebSocket-Extensions")
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+                .filter(|joined| !joined.is_empty()),
                 Some(at.number),
                 Some(at.time),
                 Some(text.clone()),

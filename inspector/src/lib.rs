@@ -37,6 +37,7 @@
 //! - [`deflate`] — permessage-deflate (RFC 7692).
 //! - [`model`] — the events: the stable, serialisable output (JSON Lines fields).
 //! - [`display`] — one human line per event.
+//! - [`jsonl`] — JSON Lines output (the schema is the model's serde derive, written fast).
 //! - [`stats`] — per-connection counts.
 //! - [`time`] — timestamps and packet references.
 //! - [`synth`], [`pcapng`], [`pcap`] — writing captures: synthesised Ethernet/IP/TCP
@@ -50,6 +51,7 @@ pub mod decoder;
 pub mod deflate;
 pub mod display;
 pub mod ip;
+pub mod jsonl;
 pub mod link;
 pub mod model;
 pub mod pcap;

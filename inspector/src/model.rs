@@ -8,6 +8,7 @@
 //! `tcp.stream`), `packet` (the 1-based capture packet number, like `frame.number`),
 //! `time`, `src`/`dst` (sender and receiver as `ip:port`) and `from` (`client`/`server`).
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
@@ -209,7 +210,7 @@ pub struct FrameEvent {
     /// The 4-bit opcode.
     pub opcode: u8,
     /// `TEXT`, `BINARY`, `CONTINUATION`, `CLOSE`, `PING`, `PONG` or `RESERVED(0xN)`.
-    pub opcode_name: String,
+    pub opcode_name: Cow<'static, str>,
     /// MASK bit.
     pub masked: bool,
     /// The masking key, hex.
@@ -224,6 +225,16 @@ pub struct FrameEvent {
     /// `max_payload` bytes.
     #[serde(rename = "payload_hex", with = "hex_bytes")]
     pub payload: Vec<u8>,
+    /// The payload exactly as on the wire (masked, compressed), cut like `payload`; only
+    /// when the decoder's `keep_wire_payload` option is on (the JSON field is left out
+    /// when empty).
+    #[serde(
+        rename = "wire_payload_hex",
+        with = "hex_bytes",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub wire_payload: Vec<u8>,
     /// The frame belongs to a permessage-deflate compressed message.
     pub compressed: bool,
     /// The payload as text, for text messages and close reasons' frames (cut like `payload`).
@@ -260,7 +271,7 @@ pub struct MessageEvent {
     /// 1 (text) or 2 (binary).
     pub opcode: u8,
     /// `TEXT` or `BINARY`.
-    pub opcode_name: String,
+    pub opcode_name: Cow<'static, str>,
     /// Number of frames.
     pub frames: usize,
     /// Message length (after inflation).

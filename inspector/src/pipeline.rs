@@ -11,7 +11,6 @@
 //! a GUI worker thread.
 
 use std::collections::HashMap;
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -110,6 +109,8 @@ pub struct Tracker {
     options: Options,
     connections: Vec<Connection>,
     by_endpoints: HashMap<(SocketAddr, SocketAddr), usize>,
+    /// The connection of the previous packet: most packets follow one of their own.
+    last_hit: Option<((SocketAddr, SocketAddr), usize)>,
     unsupported_linktypes: Vec<u32>,
     last: PacketRef,
 }
@@ -121,6 +122,7 @@ impl Tracker {
             options,
             connections: Vec::new(),
             by_endpoints: HashMap::new(),
+            last_hit: None,
             unsupported_linktypes: Vec::new(),
             last: PacketRef::default(),
         }
@@ -225,7 +227,11 @@ impl Tracker {
         let dst = SocketAddr::new(ip.dst, header.dst_port);
         let key = if src <= dst { (src, dst) } else { (dst, src) };
         let opening_syn = header.syn() && !header.has_ack();
-        let index = match self.by_endpoints.get(&key) {
+        let known = match self.last_hit {
+            Some((last_key, index)) if last_key == key => Some(index),
+            _ => self.by_endpoints.get(&key).copied(),
+        };
+        let index = match known {
             None => {
                 let (client, server) = if header.syn() && header.has_ack() {
                     (dst, src)
@@ -234,7 +240,7 @@ impl Tracker {
                 };
                 self.open(client, server, opening_syn.then_some(header.seq))
             }
-            Some(&index) => {
+            Some(index) => {
                 let connection = &self.connections[index];
                 let reused = opening_syn
                     && (connection.closed
@@ -248,6 +254,7 @@ impl Tracker {
                 }
             }
         };
+        self.last_hit = Some((key, index));
         let connection = &mut self.connections[index];
         if opening_syn && connection.client_syn.is_none() {
             connection.client_syn = Some(header.seq);
@@ -443,7 +450,8 @@ impl std::error::Error for OpenError {}
 pub struct CaptureDecoder<R> {
     reader: CaptureReader<R>,
     tracker: Tracker,
-    queue: VecDeque<Event>,
+    /// Events of the last packet, handed out one by one (moved once, not queued twice).
+    ready: std::vec::IntoIter<Event>,
     scratch: Vec<Event>,
     finished: bool,
     error: Option<CaptureError>,
@@ -471,7 +479,7 @@ impl<R: Read> CaptureDecoder<R> {
         Ok(CaptureDecoder {
             reader: CaptureReader::new(source, total_len)?,
             tracker: Tracker::new(options),
-            queue: VecDeque::new(),
+            ready: Vec::new().into_iter(),
             scratch: Vec::new(),
             finished: false,
             error: None,
@@ -528,12 +536,14 @@ impl<R: Read> CaptureDecoder<R> {
                 self.finished = true;
             }
         }
-        for mut event in self.scratch.drain(..) {
-            if let Event::Frame(frame) = &mut event {
+        for event in &mut self.scratch {
+            if let Event::Frame(frame) = event {
                 frame.index = self.frames;
                 self.frames += 1;
             }
-            self.queue.push_back(event);
+        }
+        if !self.scratch.is_empty() {
+            self.ready = std::mem::take(&mut self.scratch).into_iter();
         }
     }
 }
@@ -543,7 +553,7 @@ impl<R: Read> Iterator for CaptureDecoder<R> {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(event) = self.queue.pop_front() {
+            if let Some(event) = self.ready.next() {
                 return Some(event);
             }
             if self.finished {

@@ -96,7 +96,12 @@ impl StatsCollector {
             Event::Frame(f) => {
                 if let Some(side) = self.side(f.conn, f.from) {
                     side.frames += 1;
-                    *side.opcodes.entry(f.opcode_name.clone()).or_default() += 1;
+                    match side.opcodes.get_mut(&*f.opcode_name) {
+                        Some(count) => *count += 1,
+                        None => {
+                            side.opcodes.insert(f.opcode_name.to_string(), 1);
+                        }
+                    }
                     side.payload_bytes += f.payload_len;
                     side.compressed_frames += u64::from(f.compressed);
                     side.violations += f.violations.len() as u64;

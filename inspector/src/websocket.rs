@@ -16,7 +16,9 @@
 //! a TCP segment where a header that obeys every rule begins, followed by another such
 //! header (or the end of the data) exactly where its payload ends.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use ch05_fragmentation::{
     Assembler, FrameHeader, Limits, MessageError, MessageKind, OpCode, Parsed, Pushed, Role,
@@ -40,6 +42,11 @@ pub struct Options {
     /// Frame and message size limits (chapter 05's; larger frames are reported and
     /// skipped, larger inflated messages are cut).
     pub limits: Limits,
+    /// Emit [`Event::Message`] events (messages are assembled and checked either way).
+    pub messages: bool,
+    /// Also keep each frame's payload as it was on the wire (masked, compressed), cut at
+    /// `max_payload`, in [`FrameEvent::wire_payload`] — for a hex dump of the real bytes.
+    pub keep_wire_payload: bool,
 }
 
 impl Default for Options {
@@ -47,6 +54,8 @@ impl Default for Options {
         Options {
             max_payload: 1024,
             limits: Limits::default(),
+            messages: true,
+            keep_wire_payload: false,
         }
     }
 }
@@ -78,6 +87,17 @@ impl Endpoint {
             message,
         })
     }
+}
+
+/// Chapter 03's name for each of the 16 opcodes (`TEXT`, `RESERVED(0x3)`), made once.
+fn opcode_name(opcode: OpCode) -> &'static str {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        (0u8..16)
+            .map(|value| &*Box::leak(OpCode::from(value).to_string().into_boxed_str()))
+            .collect()
+    });
+    names[usize::from(u8::from(opcode) & 0x0f)]
 }
 
 fn record(violation: Violation) -> ViolationRecord {
@@ -185,6 +205,8 @@ struct InFrame {
     position: u64,
     /// Unmasked (and inflated) payload kept for the event.
     kept: Vec<u8>,
+    /// The payload as on the wire, when the options ask for it.
+    wire: Vec<u8>,
     /// The whole payload, for control frames (≤ 125 bytes when valid).
     control: Vec<u8>,
     /// Length after inflation (compressed frames).
@@ -221,7 +243,7 @@ enum State {
         len: usize,
         start: PacketRef,
     },
-    Payload(Box<InFrame>),
+    Payload(InFrame),
     Lost(Box<Resync>),
 }
 
@@ -408,7 +430,7 @@ impl DirectionDecoder {
             (Some(message), true) => (message.compressed, message.kind == MessageKind::Text),
             _ => (false, header.opcode == OpCode::Text),
         };
-        self.state = State::Payload(Box::new(InFrame {
+        self.state = State::Payload(InFrame {
             header,
             header_bytes,
             start,
@@ -416,6 +438,7 @@ impl DirectionDecoder {
             remaining: header.payload_len,
             position: 0,
             kept: Vec::new(),
+            wire: Vec::new(),
             control: Vec::new(),
             inflated_len: 0,
             violations,
@@ -424,7 +447,7 @@ impl DirectionDecoder {
             compressed,
             text,
             orphan,
-        }));
+        });
     }
 
     fn payload_piece(&mut self, piece: &[u8], at: PacketRef) {
@@ -435,6 +458,9 @@ impl DirectionDecoder {
         let max_payload = self.options.max_payload;
         let max_message = self.options.limits.max_message as usize;
         frame.remaining -= piece.len() as u64;
+        if self.options.keep_wire_payload {
+            keep(&mut frame.wire, piece, max_payload);
+        }
         self.scratch.clear();
         self.scratch.extend_from_slice(piece);
         if let Some(key) = frame.header.mask {
@@ -570,6 +596,10 @@ impl DirectionDecoder {
             std::mem::take(&mut frame.kept)
         };
         self.frames += 1;
+        let single_frame_text = match (&finished, &self.message) {
+            (Some(_), Some(open)) if open.frames == 1 => text.clone(),
+            _ => None,
+        };
         out.push(Event::Frame(FrameEvent {
             conn: self.endpoint.conn,
             index: 0,
@@ -583,12 +613,13 @@ impl DirectionDecoder {
             fin: header.fin,
             rsv: [header.rsv1, header.rsv2, header.rsv3],
             opcode: u8::from(header.opcode),
-            opcode_name: header.opcode.to_string(),
+            opcode_name: Cow::Borrowed(opcode_name(header.opcode)),
             masked: header.mask.is_some(),
             mask_key: header.mask,
             payload_len: header.payload_len,
             header: frame.header_bytes,
             payload,
+            wire_payload: std::mem::take(&mut frame.wire),
             compressed: frame.compressed,
             text,
             close_code,
@@ -598,8 +629,10 @@ impl DirectionDecoder {
         }));
 
         if let Some(assembled) = finished {
-            if let Some(open) = self.message.take() {
-                out.push(self.message_event(open, assembled.data, at));
+            if let Some(open) = self.message.take()
+                && self.options.messages
+            {
+                out.push(self.message_event(open, assembled.data, single_frame_text, at));
             }
         } else if ends_message {
             self.message = None;
@@ -609,15 +642,24 @@ impl DirectionDecoder {
         }
     }
 
-    fn message_event(&self, open: OpenMessage, data: Vec<u8>, at: PacketRef) -> Event {
+    /// `frame_text`: the text of the message's only frame, which is the message's text.
+    fn message_event(
+        &self,
+        open: OpenMessage,
+        data: Vec<u8>,
+        frame_text: Option<String>,
+        at: PacketRef,
+    ) -> Event {
         let (mut payload, payload_len) = if open.compressed {
             (open.inflated, open.inflated_len)
         } else {
             let len = data.len() as u64;
             (data, len)
         };
-        let text =
-            (open.kind == MessageKind::Text).then(|| cut_text(&payload, self.options.max_payload));
+        let text = (open.kind == MessageKind::Text).then(|| match frame_text {
+            Some(text) if open.frames == 1 => text,
+            _ => cut_text(&payload, self.options.max_payload),
+        });
         payload.truncate(self.options.max_payload);
         let opcode = if open.kind == MessageKind::Text {
             OpCode::Text
@@ -634,7 +676,7 @@ impl DirectionDecoder {
             dst: self.endpoint.dst,
             from: self.endpoint.from,
             opcode: u8::from(opcode),
-            opcode_name: opcode.to_string(),
+            opcode_name: Cow::Borrowed(opcode_name(opcode)),
             frames: open.frames,
             payload_len,
             payload,
@@ -958,7 +1000,7 @@ mod tests {
         let f = frames(&out);
         assert_eq!(f.len(), 1);
         let f = f[0];
-        assert_eq!((f.opcode, f.opcode_name.as_str(), f.fin), (1, "TEXT", true));
+        assert_eq!((f.opcode, &*f.opcode_name, f.fin), (1, "TEXT", true));
         assert!(f.masked);
         assert_eq!(f.mask_key.map(|k| k.to_vec()), Some(bytes[2..6].to_vec()));
         assert_eq!(f.payload, b"hello");
@@ -1186,6 +1228,34 @@ mod tests {
                 .all(|m| m.text.as_deref() == Some("Hello") && m.compressed)
         );
         assert_eq!(m[2].frames, 2);
+    }
+
+    #[test]
+    fn wire_payload_keeps_the_masked_compressed_bytes_when_asked() {
+        let options = Options {
+            keep_wire_payload: true,
+            ..Options::default()
+        };
+        let mut d = DirectionDecoder::new(endpoint(Side::Client), options, Some(false));
+        let mut out = Vec::new();
+        let bytes = client(&compressed_frame(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            true,
+            true,
+        ));
+        d.feed(&bytes, at(1), &mut out);
+        let f = frames(&out);
+        assert_eq!(f[0].payload, b"Hello");
+        assert_eq!(
+            f[0].wire_payload,
+            &bytes[6..],
+            "masked, compressed, as on the wire"
+        );
+        // Off by default.
+        let mut d = DirectionDecoder::new(endpoint(Side::Client), Options::default(), Some(false));
+        let mut out = Vec::new();
+        d.feed(&bytes, at(1), &mut out);
+        assert!(frames(&out)[0].wire_payload.is_empty());
     }
 
     #[test]
