@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::net::SocketAddr;
 
-use ch05_fragmentation::{FrameHeader, OpCode, accept_key, apply_mask};
+use ch07_close::{FrameHeader, OpCode, accept_key, apply_mask};
 use ws_inspector::Side;
 use ws_inspector::pcapng::{ConnectionId, Writer};
 use ws_inspector::synth::flags;

@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 
-use ch05_fragmentation::{
+use ch07_close::{
     HandshakeError, HeadLimits, Request, Response, accept_key, check_response, parse_request,
     parse_response, validate_upgrade,
 };

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use ch05_fragmentation::{Frame, Message, MessageKind, Parsed, parse};
+use ch07_close::{Frame, Message, MessageKind, Parsed, close_code_meaning, parse};
 
 use crate::model::{Event, FrameEvent, HandshakeEvent, Side, ViolationRecord};
 
@@ -50,6 +50,10 @@ fn frame_line(event: &FrameEvent) -> String {
         None => {
             let _ = write!(line, "{} [{} bytes]", event.opcode_name, event.payload_len);
         }
+    }
+    if let Some(code) = event.close_code {
+        // Chapter 07's one-line table of close codes.
+        let _ = write!(line, " — {code}: {}", close_code_meaning(code));
     }
     let shown = event.payload.len() as u64;
     if event.compressed {

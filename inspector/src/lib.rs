@@ -4,8 +4,9 @@
 //! (or, through the proxy, live traffic), finds every WebSocket connection in it on any
 //! port, and decodes each frame with the chapters' own code — chapter 02 parses the
 //! handshake, chapter 03 the frame header, chapter 04 unmasks, chapter 05 reassembles
-//! messages and checks the rules — so what the book teaches is exactly what decodes
-//! real traffic. There is no second WebSocket parser here.
+//! messages and checks the rules, chapter 07 reads close frames — so what the book
+//! teaches is exactly what decodes real traffic. There is no second WebSocket parser
+//! here. (The crate depends on chapter 07, which re-exports every chapter before it.)
 //!
 //! What an observer needs that an endpoint does not is the rest of this crate: reading
 //! capture files, peeling the link, IP and TCP layers, putting TCP segments back in

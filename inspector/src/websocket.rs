@@ -5,7 +5,9 @@
 //!   rules it breaks;
 //! - chapter 04's [`apply_mask`] unmasks, [`check_masking`] applies the §5.1 role rules;
 //! - chapter 05's [`Assembler`] puts fragments together and checks §5.4, §5.5, §8.1 and
-//!   the size limits.
+//!   the size limits;
+//! - chapter 07's [`parse_close_payload`] checks a close frame's code and reason (§5.5.1,
+//!   §7.4).
 //!
 //! What this module adds is what a *passive* observer needs and an endpoint does not:
 //! it never stops at a violation (it records it and goes on), it inflates
@@ -20,9 +22,9 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use ch05_fragmentation::{
+use ch07_close::{
     Assembler, FrameHeader, Limits, MessageError, MessageKind, OpCode, Parsed, Pushed, Role,
-    Utf8Validator, Violation, apply_mask, check_masking, parse,
+    Utf8Validator, Violation, apply_mask, check_masking, parse, parse_close_payload,
 };
 
 use crate::deflate::Inflater;
@@ -577,6 +579,13 @@ impl DirectionDecoder {
         } else {
             None
         };
+        // §5.5.1 and §7.4: the close frame's body (chapter 07's rules).
+        if header.opcode == OpCode::Close
+            && frame.missing == 0
+            && let Err(error) = parse_close_payload(&frame.control)
+        {
+            frame.violations.push(record(error.into()));
+        }
         let (close_code, close_reason) = if header.opcode == OpCode::Close {
             match frame.control.as_slice() {
                 [high, low, reason @ ..] => (
@@ -927,7 +936,7 @@ impl DirectionDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ch05_fragmentation::{Frame, encode_frame};
+    use ch07_close::{Frame, encode_frame};
 
     fn endpoint(from: Side) -> Endpoint {
         Endpoint {

@@ -277,6 +277,9 @@ fn the_captures_show_what_their_readme_promises() {
     assert_eq!(rule_at(85), ["ControlFrameTooLong"]);
     assert_eq!(rule_at(100), ["ContinuationWithoutStart"]);
     assert_eq!(rule_at(115), ["NewMessageInsideFragmented"]);
+    assert_eq!(rule_at(130), ["OneByteClosePayload"]);
+    assert_eq!(rule_at(144), ["InvalidCloseCode"]);
+    assert_eq!(rule_at(158), ["CloseReasonNotUtf8"]);
     assert_eq!(rule_at(172), ["LengthMsbSet", "FrameTooLarge"]);
     assert_eq!(rule_at(186), ["NonMinimalLength", "NonMinimalLength"]);
     // node-fragmented: the message around the ping.

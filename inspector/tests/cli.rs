@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use ch05_fragmentation::Frame;
+use ch07_close::Frame;
 use common::*;
 use ws_inspector::Side;
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use ch05_fragmentation::Frame;
+use ch07_close::Frame;
 use common::*;
 use proptest::prelude::*;
 use ws_inspector::model::Event;

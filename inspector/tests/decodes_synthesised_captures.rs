@@ -5,7 +5,7 @@
 
 mod common;
 
-use ch05_fragmentation::{Frame, OpCode};
+use ch07_close::{Frame, OpCode};
 use common::*;
 use ws_inspector::model::Event;
 use ws_inspector::synth::{self, flags, linktype};

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use ch05_fragmentation::{Frame, Role, accept_key, encode_frame};
+use ch07_close::{Frame, Role, accept_key, encode_frame};
 use ws_inspector::model::{Event, FrameEvent, GapEvent, HandshakeEvent, MessageEvent};
 use ws_inspector::pcapng::Writer;
 use ws_inspector::synth::TcpConversation;
