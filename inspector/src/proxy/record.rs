@@ -1,0 +1,363 @@
+//! The recorder: one thread that turns what the pumps observed into decoded events and,
+//! with `--write`, into a pcapng file.
+//!
+//! Everything the pumps see arrives here through one bounded queue, in the order the
+//! pumps saw it. The recorder numbers packets exactly as the pcapng it writes will number
+//! them (3 for the TCP handshake, one per segment of at most [`SEGMENT`] bytes, one per
+//! FIN, a last ACK, one per reset), whether or not it writes the file, and feeds each
+//! segment to the connection's decoder with that packet number and time. So the events
+//! it prints are the events `ws-inspector decode` prints for the file it wrote.
+//!
+//! The proxy sees bytes, not packets: the Ethernet, IP and TCP headers in the file are
+//! made up ([`crate::synth`]), with the real addresses and ports of the client and the
+//! upstream server, correct sequence numbers and checksums, and the time each chunk was
+//! read.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+
+use crate::model::{Event, Side};
+use crate::pcapng::{self, ConnectionId};
+use crate::synth::flags;
+use crate::time::{PacketRef, Timestamp};
+
+use super::Recording;
+use super::decode::LiveDecoder;
+
+/// Largest TCP payload in one synthesised packet (one read of the proxy becomes one or
+/// two packets).
+pub const SEGMENT: usize = pcapng::DEFAULT_MSS;
+
+/// Receives the decoded events of every proxied connection.
+///
+/// `events` is called from the recorder thread with events in order; `idle` when the
+/// recorder has drained its queue (a good moment to flush output or wake a window).
+pub trait EventSink: Send + 'static {
+    /// The next decoded events.
+    fn events(&mut self, events: &[Event]);
+    /// Nothing more is queued right now.
+    fn idle(&mut self) {}
+}
+
+/// Collects every event (for tests and small tools).
+impl EventSink for Vec<Event> {
+    fn events(&mut self, events: &[Event]) {
+        self.extend_from_slice(events);
+    }
+}
+
+/// What a pump (or the proxy) tells the recorder.
+#[derive(Debug)]
+pub enum Observation {
+    /// A client connected and its upstream connection is open.
+    Opened {
+        /// Connection number (0, 1, …), in the order the recorder receives them.
+        conn: u32,
+        /// The client's address.
+        client: SocketAddr,
+        /// The upstream server's address.
+        server: SocketAddr,
+        /// When.
+        time: Timestamp,
+    },
+    /// Bytes `from` sent (already on their way to the other side).
+    Data {
+        /// Connection number.
+        conn: u32,
+        /// Sender.
+        from: Side,
+        /// When the proxy read them.
+        time: Timestamp,
+        /// The bytes, unchanged.
+        bytes: Vec<u8>,
+    },
+    /// `from` finished sending (its FIN was passed on).
+    Fin {
+        /// Connection number.
+        conn: u32,
+        /// Sender of the FIN.
+        from: Side,
+        /// When.
+        time: Timestamp,
+    },
+    /// The connection broke: `from`'s socket failed; both sides are being closed.
+    Reset {
+        /// Connection number.
+        conn: u32,
+        /// The side whose socket failed.
+        from: Side,
+        /// When.
+        time: Timestamp,
+    },
+    /// The proxy is stopping: end every open conversation, flush, and reply on `done`.
+    Stop {
+        /// Told when everything is flushed.
+        done: Sender<()>,
+    },
+}
+
+#[derive(Debug)]
+struct Conversation {
+    recorded: Option<ConnectionId>,
+    decoder: LiveDecoder,
+    client: SocketAddr,
+    server: SocketAddr,
+    finished: [bool; 2],
+}
+
+struct Recorder<S> {
+    sink: S,
+    pcapng: Option<pcapng::Writer<Box<dyn Write + Send>>>,
+    conversations: BTreeMap<u32, Conversation>,
+    /// Packets numbered so far: the number of the last packet written (or that would be).
+    packets: u64,
+    /// Times only move forward in the file, even if two pumps' clocks raced.
+    last_time: Timestamp,
+    /// Frames decoded so far, over all connections (the events' `index`).
+    frames: u64,
+    scratch: Vec<Event>,
+}
+
+/// The recorder thread's body: runs until [`Observation::Stop`] (or until every sender is
+/// gone), then returns the sink.
+pub(super) fn run<S: EventSink>(observations: Receiver<Observation>, recording: Recording<S>) -> S {
+    let pcapng = match recording.pcapng.map(pcapng::Writer::new).transpose() {
+        Ok(writer) => writer.map(|mut writer| {
+            writer.mss = SEGMENT;
+            writer
+        }),
+        Err(e) => {
+            eprintln!("cannot start the pcapng file ({e}); not recording");
+            None
+        }
+    };
+    let mut recorder = Recorder {
+        sink: recording.sink,
+        pcapng,
+        conversations: BTreeMap::new(),
+        packets: 0,
+        last_time: Timestamp::default(),
+        frames: 0,
+        scratch: Vec::new(),
+    };
+    let mut next = observations.recv().ok();
+    while let Some(observation) = next {
+        if let Observation::Stop { done } = observation {
+            recorder.stop();
+            let _ = done.send(());
+            return recorder.sink;
+        }
+        recorder.observe(observation);
+        next = match observations.try_recv() {
+            Ok(observation) => Some(observation),
+            Err(TryRecvError::Empty) => {
+                recorder.idle();
+                observations.recv().ok()
+            }
+            Err(TryRecvError::Disconnected) => None,
+        };
+    }
+    recorder.stop();
+    recorder.sink
+}
+
+impl<S: EventSink> Recorder<S> {
+    fn time(&mut self, time: Timestamp) -> Timestamp {
+        self.last_time = self.last_time.max(time);
+        self.last_time
+    }
+
+    /// Writes with the pcapng writer; on failure says so once and stops recording (the
+    /// proxy keeps forwarding: losing the file must not break the conversation).
+    fn record(&mut self, write: impl FnOnce(&mut pcapng::Writer<Box<dyn Write + Send>>) -> io::Result<()>) {
+        if let Some(writer) = self.pcapng.as_mut() {
+            if let Err(e) = write(writer) {
+                eprintln!("cannot write the pcapng file ({e}); recording stopped, proxying goes on");
+                self.pcapng = None;
+            }
+        }
+    }
+
+    /// One packet of a conversation with explicit flags (FIN, RST, bare ACK).
+    fn control_packet(&mut self, recorded: Option<ConnectionId>, from: Side, packet_flags: u8, time: Timestamp) {
+        self.packets += 1;
+        let Some(id) = recorded else { return };
+        self.record(|writer| {
+            let Some(conversation) = writer.conversation(id) else {
+                return Ok(());
+            };
+            let packet = if packet_flags & flags::FIN != 0 {
+                conversation.fin(from)
+            } else if packet_flags & flags::RST != 0 {
+                let seq = match from {
+                    Side::Client => conversation.client_next,
+                    Side::Server => conversation.server_next,
+                };
+                conversation.packet_at(from, seq, packet_flags, &[])
+            } else {
+                conversation.ack(from)
+            };
+            writer.write_ip_packet(time, &packet)
+        });
+    }
+
+    fn emit(&mut self) {
+        if self.scratch.is_empty() {
+            return;
+        }
+        for event in &self.scratch {
+            if let Event::Frame(_) = event {
+                self.frames += 1;
+            }
+        }
+        self.sink.events(&self.scratch);
+        self.scratch.clear();
+    }
+
+    fn observe(&mut self, observation: Observation) {
+        match observation {
+            Observation::Opened {
+                conn,
+                client,
+                server,
+                time,
+            } => {
+                let time = self.time(time);
+                let mut recorded = None;
+                self.record(|writer| {
+                    recorded = Some(writer.open_connection(client, server, time)?);
+                    Ok(())
+                });
+                // SYN, SYN-ACK, ACK.
+                self.packets += 3;
+                self.conversations.insert(
+                    conn,
+                    Conversation {
+                        recorded,
+                        decoder: LiveDecoder::new(conn, client, server),
+                        client,
+                        server,
+                        finished: [false; 2],
+                    },
+                );
+            }
+            Observation::Data {
+                conn,
+                from,
+                time,
+                bytes,
+            } => {
+                let time = self.time(time);
+                let Some(conversation) = self.conversations.get_mut(&conn) else {
+                    return;
+                };
+                let recorded = conversation.recorded;
+                for segment in bytes.chunks(SEGMENT) {
+                    self.packets += 1;
+                    let at = PacketRef {
+                        number: self.packets,
+                        time,
+                    };
+                    if let Some(conversation) = self.conversations.get_mut(&conn) {
+                        conversation
+                            .decoder
+                            .data(from, segment, at, self.frames, &mut self.scratch);
+                    }
+                    self.emit();
+                    if let Some(id) = recorded {
+                        self.record(|writer| writer.write_data(id, from, segment, time));
+                    }
+                }
+            }
+            Observation::Fin { conn, from, time } => {
+                let time = self.time(time);
+                let Some(conversation) = self.conversations.get_mut(&conn) else {
+                    return;
+                };
+                if conversation.finished[from.index()] {
+                    return;
+                }
+                conversation.finished[from.index()] = true;
+                let recorded = conversation.recorded;
+                let both = conversation.finished == [true, true];
+                self.control_packet(recorded, from, flags::FIN | flags::ACK, time);
+                if both {
+                    // The last FIN is acknowledged by the side that finished first.
+                    self.control_packet(recorded, from.peer(), flags::ACK, time);
+                    self.finish(conn, time, None);
+                }
+            }
+            Observation::Reset { conn, from, time } => {
+                let time = self.time(time);
+                let Some(conversation) = self.conversations.get(&conn) else {
+                    return;
+                };
+                let recorded = conversation.recorded;
+                self.control_packet(recorded, from, flags::RST | flags::ACK, time);
+                self.finish(conn, time, Some(from));
+            }
+            Observation::Stop { .. } => {}
+        }
+    }
+
+    /// The conversation is over: the decoder reports what it still holds (a frame cut
+    /// short is worth a log line: someone left in the middle of it).
+    fn finish(&mut self, conn: u32, time: Timestamp, reset_by: Option<Side>) {
+        let Some(mut conversation) = self.conversations.remove(&conn) else {
+            return;
+        };
+        let at = PacketRef {
+            number: self.packets,
+            time,
+        };
+        for cut_short in conversation.decoder.finish(at, self.frames, &mut self.scratch) {
+            let how = match reset_by {
+                Some(side) if side == cut_short => "its connection broke",
+                _ => "the connection ended",
+            };
+            eprintln!(
+                "conn {conn}: {how} in the middle of a frame from the {} ({} -> {})",
+                cut_short.name(),
+                match cut_short {
+                    Side::Client => conversation.client,
+                    Side::Server => conversation.server,
+                },
+                match cut_short {
+                    Side::Client => conversation.server,
+                    Side::Server => conversation.client,
+                },
+            );
+        }
+        self.emit();
+    }
+
+    fn idle(&mut self) {
+        self.sink.idle();
+        self.record(pcapng::Writer::flush);
+    }
+
+    /// Ends every open conversation as if both sides had sent their FIN (so tools read
+    /// complete conversations), reports what the decoders still hold, flushes.
+    fn stop(&mut self) {
+        let time = self.time(Timestamp::now());
+        let open: Vec<u32> = self.conversations.keys().copied().collect();
+        for conn in open {
+            for side in [Side::Client, Side::Server] {
+                let already = self
+                    .conversations
+                    .get(&conn)
+                    .is_none_or(|c| c.finished[side.index()]);
+                if !already {
+                    self.observe(Observation::Fin {
+                        conn,
+                        from: side,
+                        time,
+                    });
+                }
+            }
+        }
+        self.idle();
+    }
+}
