@@ -47,7 +47,6 @@
 //! - [`cli`]: the `ws-inspector proxy` subcommand (arguments, printing, Ctrl-C).
 
 pub mod cli;
-pub mod decode;
 pub mod record;
 
 use std::collections::HashMap;
@@ -81,6 +80,8 @@ pub struct Recording<S> {
     pub sink: S,
     /// Where to write the synthesised pcapng (`--write`), if anywhere.
     pub pcapng: Option<Box<dyn Write + Send>>,
+    /// Decoding options (as for `decode`).
+    pub options: crate::websocket::Options,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for Recording<S> {
@@ -88,6 +89,7 @@ impl<S: std::fmt::Debug> std::fmt::Debug for Recording<S> {
         f.debug_struct("Recording")
             .field("sink", &self.sink)
             .field("pcapng", &self.pcapng.as_ref().map(|_| "a writer"))
+            .field("options", &self.options)
             .finish()
     }
 }

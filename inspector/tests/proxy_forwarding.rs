@@ -25,6 +25,7 @@ fn start_proxy(upstream: SocketAddr) -> ws_inspector::proxy::Running<Vec<ws_insp
         .start(Recording {
             sink: Vec::new(),
             pcapng: None,
+            options: ws_inspector::websocket::Options::default(),
         })
         .unwrap()
 }

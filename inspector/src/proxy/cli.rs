@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 
+use crate::display::human_line;
 use crate::model::Event;
+use crate::websocket::Options;
 
 use super::{EventSink, Proxy, Recording};
 
@@ -34,6 +36,25 @@ pub struct ProxyArgs {
     /// Open the inspector window and add frames to it as they arrive.
     #[arg(long)]
     pub gui: bool,
+    /// Payload bytes shown per frame (payload_hex, text). Default: 256 with --json,
+    /// everything otherwise (as `decode`).
+    #[arg(long, value_name = "N")]
+    pub max_payload: Option<usize>,
+    /// Also print each reassembled data message.
+    #[arg(long)]
+    pub messages: bool,
+}
+
+impl ProxyArgs {
+    /// The decoding options these arguments ask for: those `decode` would use.
+    pub fn options(&self) -> Options {
+        Options {
+            max_payload: self
+                .max_payload
+                .unwrap_or(if self.json { 256 } else { usize::MAX }),
+            ..Options::default()
+        }
+    }
 }
 
 /// Prints events on stdout, one line each; flushes whenever the proxy goes idle so lines
@@ -42,15 +63,18 @@ pub struct ProxyArgs {
 pub struct Printer<W: Write> {
     out: W,
     json: bool,
+    messages: bool,
     failed: bool,
 }
 
 impl<W: Write> Printer<W> {
-    /// A printer writing to `out`, as JSON Lines if `json`.
-    pub fn new(out: W, json: bool) -> Self {
+    /// A printer writing to `out`, as JSON Lines if `json`; message events only if
+    /// `messages` (like `decode --messages`).
+    pub fn new(out: W, json: bool, messages: bool) -> Self {
         Printer {
             out,
             json,
+            messages,
             failed: false,
         }
     }
@@ -65,7 +89,7 @@ impl<W: Write> Printer<W> {
             serde_json::to_writer(&mut self.out, event)?;
             self.out.write_all(b"\n")
         } else {
-            writeln!(self.out, "{}", crate::proxy::decode::human_line(event))
+            writeln!(self.out, "{}", human_line(event))
         }
     }
 
@@ -84,6 +108,9 @@ impl<W: Write + Send + 'static> EventSink for Printer<W> {
             return;
         }
         for event in events {
+            if matches!(event, Event::Message(_)) && !self.messages {
+                continue;
+            }
             if let Err(e) = self.write_event(event) {
                 self.failed(&e);
                 return;
@@ -125,8 +152,13 @@ pub fn run(args: &ProxyArgs) -> ExitCode {
     }) {
         eprintln!("cannot catch Ctrl-C ({e}); the pcapng file may end abruptly if interrupted");
     }
-    let sink = Printer::new(BufWriter::new(io::stdout()), args.json);
-    let running = match proxy.start(Recording { sink, pcapng }) {
+    let sink = Printer::new(BufWriter::new(io::stdout()), args.json, args.messages);
+    let recording = Recording {
+        sink,
+        pcapng,
+        options: args.options(),
+    };
+    let running = match proxy.start(recording) {
         Ok(running) => running,
         Err(e) => {
             eprintln!("cannot start the proxy: {e}");

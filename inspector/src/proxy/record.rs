@@ -18,13 +18,14 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 
+use crate::decoder::ConnectionDecoder;
 use crate::model::{Event, Side};
 use crate::pcapng::{self, ConnectionId};
 use crate::synth::flags;
 use crate::time::{PacketRef, Timestamp};
+use crate::websocket::Options;
 
 use super::Recording;
-use super::decode::LiveDecoder;
 
 /// Largest TCP payload in one synthesised packet (one read of the proxy becomes one or
 /// two packets).
@@ -101,14 +102,13 @@ pub enum Observation {
 #[derive(Debug)]
 struct Conversation {
     recorded: Option<ConnectionId>,
-    decoder: LiveDecoder,
-    client: SocketAddr,
-    server: SocketAddr,
+    decoder: ConnectionDecoder,
     finished: [bool; 2],
 }
 
 struct Recorder<S> {
     sink: S,
+    options: Options,
     pcapng: Option<pcapng::Writer<Box<dyn Write + Send>>>,
     conversations: BTreeMap<u32, Conversation>,
     /// Packets numbered so far: the number of the last packet written (or that would be).
@@ -135,6 +135,7 @@ pub(super) fn run<S: EventSink>(observations: Receiver<Observation>, recording: 
     };
     let mut recorder = Recorder {
         sink: recording.sink,
+        options: recording.options,
         pcapng,
         conversations: BTreeMap::new(),
         packets: 0,
@@ -203,12 +204,15 @@ impl<S: EventSink> Recorder<S> {
         });
     }
 
+    /// Hands the decoded events to the sink. A connection decoder counts its own frames;
+    /// `index` counts over every connection, as `decode` does.
     fn emit(&mut self) {
         if self.scratch.is_empty() {
             return;
         }
-        for event in &self.scratch {
-            if let Event::Frame(_) = event {
+        for event in &mut self.scratch {
+            if let Event::Frame(frame) = event {
+                frame.index = self.frames;
                 self.frames += 1;
             }
         }
@@ -236,9 +240,7 @@ impl<S: EventSink> Recorder<S> {
                     conn,
                     Conversation {
                         recorded,
-                        decoder: LiveDecoder::new(conn, client, server),
-                        client,
-                        server,
+                        decoder: ConnectionDecoder::new(conn, client, server, self.options),
                         finished: [false; 2],
                     },
                 );
@@ -261,9 +263,7 @@ impl<S: EventSink> Recorder<S> {
                         time,
                     };
                     if let Some(conversation) = self.conversations.get_mut(&conn) {
-                        conversation
-                            .decoder
-                            .data(from, segment, at, self.frames, &mut self.scratch);
+                        conversation.decoder.feed(from, segment, at, &mut self.scratch);
                     }
                     self.emit();
                     if let Some(id) = recorded {
@@ -283,11 +283,21 @@ impl<S: EventSink> Recorder<S> {
                 let recorded = conversation.recorded;
                 let both = conversation.finished == [true, true];
                 self.control_packet(recorded, from, flags::FIN | flags::ACK, time);
+                let at = PacketRef {
+                    number: self.packets,
+                    time,
+                };
+                if let Some(conversation) = self.conversations.get_mut(&conn) {
+                    let first = self.scratch.len();
+                    conversation.decoder.finish_side(from, at, &mut self.scratch);
+                    log_cut_short(conn, &self.scratch[first..]);
+                }
                 if both {
+                    self.finish(conn, at);
                     // The last FIN is acknowledged by the side that finished first.
                     self.control_packet(recorded, from.peer(), flags::ACK, time);
-                    self.finish(conn, time, None);
                 }
+                self.emit();
             }
             Observation::Reset { conn, from, time } => {
                 let time = self.time(time);
@@ -296,41 +306,25 @@ impl<S: EventSink> Recorder<S> {
                 };
                 let recorded = conversation.recorded;
                 self.control_packet(recorded, from, flags::RST | flags::ACK, time);
-                self.finish(conn, time, Some(from));
+                let at = PacketRef {
+                    number: self.packets,
+                    time,
+                };
+                self.finish(conn, at);
+                self.emit();
             }
             Observation::Stop { .. } => {}
         }
     }
 
-    /// The conversation is over: the decoder reports what it still holds (a frame cut
-    /// short is worth a log line: someone left in the middle of it).
-    fn finish(&mut self, conn: u32, time: Timestamp, reset_by: Option<Side>) {
+    /// The conversation is over: the decoder reports what it still holds.
+    fn finish(&mut self, conn: u32, at: PacketRef) {
         let Some(mut conversation) = self.conversations.remove(&conn) else {
             return;
         };
-        let at = PacketRef {
-            number: self.packets,
-            time,
-        };
-        for cut_short in conversation.decoder.finish(at, self.frames, &mut self.scratch) {
-            let how = match reset_by {
-                Some(side) if side == cut_short => "its connection broke",
-                _ => "the connection ended",
-            };
-            eprintln!(
-                "conn {conn}: {how} in the middle of a frame from the {} ({} -> {})",
-                cut_short.name(),
-                match cut_short {
-                    Side::Client => conversation.client,
-                    Side::Server => conversation.server,
-                },
-                match cut_short {
-                    Side::Client => conversation.server,
-                    Side::Server => conversation.client,
-                },
-            );
-        }
-        self.emit();
+        let first = self.scratch.len();
+        conversation.decoder.finish(at, &mut self.scratch);
+        log_cut_short(conn, &self.scratch[first..]);
     }
 
     fn idle(&mut self) {
@@ -359,5 +353,18 @@ impl<S: EventSink> Recorder<S> {
             }
         }
         self.idle();
+    }
+}
+
+/// A WebSocket error reported when a stream ended is data cut short (someone left in the
+/// middle of a frame or message): worth a line in the log as well as in the output.
+fn log_cut_short(conn: u32, events: &[Event]) {
+    for event in events {
+        if let Event::Error(error) = event {
+            if error.layer == "websocket" {
+                let who = error.from.map_or("a peer", Side::name);
+                eprintln!("conn {conn}: the {who} stopped in the middle of a frame: {}", error.message);
+            }
+        }
     }
 }
