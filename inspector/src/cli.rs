@@ -32,6 +32,8 @@ enum Command {
     Decode(DecodeArgs),
     /// Print per-connection counts.
     Stats(StatsArgs),
+    /// Live traffic: forward clients to a server and decode both directions as they pass.
+    Proxy(crate::proxy::cli::ProxyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +97,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Decode(args)) => decode(&args),
         Some(Command::Stats(args)) => stats(&args),
+        Some(Command::Proxy(args)) => crate::proxy::cli::run(&args),
         None => open_gui(cli.file.as_deref()),
     }
 }

@@ -43,6 +43,8 @@
 //! - [`time`] — timestamps and packet references.
 //! - [`synth`], [`pcapng`], [`pcap`] — writing captures: synthesised Ethernet/IP/TCP
 //!   with correct sequence numbers and checksums (tests, the benchmark, the proxy).
+//! - [`proxy`] — live traffic: a forwarding proxy that decodes both directions as they
+//!   pass and can record them as pcapng.
 //! - [`cli`] — the `ws-inspector` command line.
 #![forbid(unsafe_code)]
 
@@ -58,6 +60,7 @@ pub mod model;
 pub mod pcap;
 pub mod pcapng;
 pub mod pipeline;
+pub mod proxy;
 pub mod reassembly;
 pub mod stats;
 pub mod synth;

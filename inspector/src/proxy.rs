@@ -309,13 +309,18 @@ fn serve_client(client: TcpStream, shared: &Arc<Shared>) {
     let (client_copy, server_copy) = match (client.try_clone(), server.try_clone()) {
         (Ok(c), Ok(s)) => (c, s),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("client {client_addr}: cannot share its socket between threads ({e}); closing");
+            eprintln!(
+                "client {client_addr}: cannot share its socket between threads ({e}); closing"
+            );
             return;
         }
     };
     let (shown_client, shown_server) = same_family(client_addr, server_addr);
     let link = {
-        let mut next = shared.next_conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = shared
+            .next_conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let conn = *next;
         *next = next.wrapping_add(1);
         let link = Arc::new(Link {
@@ -345,15 +350,15 @@ fn serve_client(client: TcpStream, shared: &Arc<Shared>) {
     if shared.stopping.load(Ordering::SeqCst) {
         link.close_both();
     }
-    eprintln!(
-        "conn {}: {client_addr} -> {server_addr} open",
-        link.conn
-    );
+    eprintln!("conn {}: {client_addr} -> {server_addr} open", link.conn);
 
     let (server_reader, client_writer) = match (server.try_clone(), client.try_clone()) {
         (Ok(s), Ok(c)) => (s, c),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("conn {}: cannot share a socket between threads ({e}); closing", link.conn);
+            eprintln!(
+                "conn {}: cannot share a socket between threads ({e}); closing",
+                link.conn
+            );
             link.abort(Side::Server, shared, &e, "clone");
             forget(shared, &link);
             return;
@@ -363,7 +368,15 @@ fn serve_client(client: TcpStream, shared: &Arc<Shared>) {
     let back_shared = Arc::clone(shared);
     let back = thread::Builder::new()
         .name(format!("proxy-{}-s2c", link.conn))
-        .spawn(move || pump(&back_link, Side::Server, server_reader, client_writer, &back_shared));
+        .spawn(move || {
+            pump(
+                &back_link,
+                Side::Server,
+                server_reader,
+                client_writer,
+                &back_shared,
+            )
+        });
     if let Err(e) = back {
         eprintln!("conn {}: cannot start a thread ({e}); closing", link.conn);
         link.abort(Side::Server, shared, &e, "spawn");

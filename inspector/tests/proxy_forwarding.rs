@@ -19,7 +19,9 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-fn start_proxy(upstream: SocketAddr) -> ws_inspector::proxy::Running<Vec<ws_inspector::model::Event>> {
+fn start_proxy(
+    upstream: SocketAddr,
+) -> ws_inspector::proxy::Running<Vec<ws_inspector::model::Event>> {
     let proxy = Proxy::bind("127.0.0.1:0", &upstream.to_string()).unwrap();
     proxy
         .start(Recording {
@@ -72,8 +74,14 @@ fn forwards_bytes_unchanged_and_passes_half_close_on() {
     client.read_to_end(&mut answer).unwrap();
     writer.join().unwrap();
     let received = server.join().unwrap();
-    assert!(received == request, "the server received different bytes than the client sent");
-    assert!(answer == reply, "the client received different bytes than the server sent");
+    assert!(
+        received == request,
+        "the server received different bytes than the client sent"
+    );
+    assert!(
+        answer == reply,
+        "the client received different bytes than the server sent"
+    );
     running.stop().unwrap();
 }
 
@@ -269,7 +277,9 @@ fn ends(stream: &mut TcpStream) -> bool {
         match stream.read(&mut buffer) {
             Ok(0) => return true,
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return false,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return false;
+            }
             Err(_) => return true,
         }
     }
@@ -311,7 +321,9 @@ fn an_upstream_that_vanishes_is_logged_the_client_closed_and_the_proxy_serves_on
     let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy = ProxyProcess::start(upstream.local_addr().unwrap(), &[]);
     let mut client = connect(proxy.address);
-    client.write_all(b"some bytes the server will never read").unwrap();
+    client
+        .write_all(b"some bytes the server will never read")
+        .unwrap();
     {
         let server = accept(&upstream);
         // Wait until the bytes are in the server's receive buffer, then close without

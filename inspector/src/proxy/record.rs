@@ -172,17 +172,28 @@ impl<S: EventSink> Recorder<S> {
 
     /// Writes with the pcapng writer; on failure says so once and stops recording (the
     /// proxy keeps forwarding: losing the file must not break the conversation).
-    fn record(&mut self, write: impl FnOnce(&mut pcapng::Writer<Box<dyn Write + Send>>) -> io::Result<()>) {
+    fn record(
+        &mut self,
+        write: impl FnOnce(&mut pcapng::Writer<Box<dyn Write + Send>>) -> io::Result<()>,
+    ) {
         if let Some(writer) = self.pcapng.as_mut() {
             if let Err(e) = write(writer) {
-                eprintln!("cannot write the pcapng file ({e}); recording stopped, proxying goes on");
+                eprintln!(
+                    "cannot write the pcapng file ({e}); recording stopped, proxying goes on"
+                );
                 self.pcapng = None;
             }
         }
     }
 
     /// One packet of a conversation with explicit flags (FIN, RST, bare ACK).
-    fn control_packet(&mut self, recorded: Option<ConnectionId>, from: Side, packet_flags: u8, time: Timestamp) {
+    fn control_packet(
+        &mut self,
+        recorded: Option<ConnectionId>,
+        from: Side,
+        packet_flags: u8,
+        time: Timestamp,
+    ) {
         self.packets += 1;
         let Some(id) = recorded else { return };
         self.record(|writer| {
@@ -263,7 +274,9 @@ impl<S: EventSink> Recorder<S> {
                         time,
                     };
                     if let Some(conversation) = self.conversations.get_mut(&conn) {
-                        conversation.decoder.feed(from, segment, at, &mut self.scratch);
+                        conversation
+                            .decoder
+                            .feed(from, segment, at, &mut self.scratch);
                     }
                     self.emit();
                     if let Some(id) = recorded {
@@ -289,7 +302,9 @@ impl<S: EventSink> Recorder<S> {
                 };
                 if let Some(conversation) = self.conversations.get_mut(&conn) {
                     let first = self.scratch.len();
-                    conversation.decoder.finish_side(from, at, &mut self.scratch);
+                    conversation
+                        .decoder
+                        .finish_side(from, at, &mut self.scratch);
                     log_cut_short(conn, &self.scratch[first..]);
                 }
                 if both {
@@ -363,7 +378,10 @@ fn log_cut_short(conn: u32, events: &[Event]) {
         if let Event::Error(error) = event {
             if error.layer == "websocket" {
                 let who = error.from.map_or("a peer", Side::name);
-                eprintln!("conn {conn}: the {who} stopped in the middle of a frame: {}", error.message);
+                eprintln!(
+                    "conn {conn}: the {who} stopped in the middle of a frame: {}",
+                    error.message
+                );
             }
         }
     }
