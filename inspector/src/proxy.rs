@@ -10,7 +10,7 @@
 //! `proxy` prints the same lines as `decode`.
 //!
 //! ```text
-//!   client ──► [pump client→server] ──► server        each pump: read ≤ 64 KiB,
+//!   client ──► [pump client→server] ──► server        each pump: read ≤ 256 KiB,
 //!   client ◄── [pump server→client] ◄── server        observe, write it all, repeat
 //!                      │ observations (bounded queue)
 //!                      ▼
@@ -24,7 +24,8 @@
 //!   other side has taken all of it. While it is blocked it reads nothing more, so the
 //!   kernel's receive buffer fills and TCP flow control slows the sender down. The queue
 //!   to the recorder is bounded too: if decoding falls behind, the pumps wait for it.
-//!   Memory per connection is two buffers, whatever the traffic.
+//!   Memory stays bounded whatever the traffic: a few read buffers per connection plus
+//!   at most [`QUEUE_DEPTH`] chunks waiting to be decoded.
 //! - **Half-close.** TCP lets one side say "I am done sending" (a FIN) and keep
 //!   receiving. When a pump reads end-of-stream it calls `shutdown(Write)` on the other
 //!   socket, which sends the same FIN onwards, and leaves the opposite direction running.
@@ -52,8 +53,9 @@ pub mod record;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::mpsc::{self, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -61,15 +63,19 @@ use std::time::Duration;
 use crate::model::Side;
 use crate::time::Timestamp;
 
-pub use record::{EventSink, Observation};
+pub use record::EventSink;
+use record::Observation;
 
 /// Bytes a pump reads at once. Also the most a pump holds: it forwards one buffer before
 /// reading the next.
-pub const READ_BUFFER: usize = 64 * 1024;
+pub const READ_BUFFER: usize = 256 * 1024;
 
 /// Observations queued for the recorder before the pumps wait for it (at most
 /// `QUEUE_DEPTH × READ_BUFFER` bytes in flight, shared by all connections).
-pub const QUEUE_DEPTH: usize = 64;
+pub const QUEUE_DEPTH: usize = 32;
+
+/// Read buffers a pump keeps for reuse once the recorder has finished with them.
+const SPARE_BUFFERS: usize = 4;
 
 /// How long to wait for the upstream server to accept a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -375,7 +381,7 @@ fn serve_client(client: TcpStream, shared: &Arc<Shared>) {
                 server_reader,
                 client_writer,
                 &back_shared,
-            )
+            );
         });
     if let Err(e) = back {
         eprintln!("conn {}: cannot start a thread ({e}); closing", link.conn);
@@ -476,10 +482,64 @@ impl Link {
     }
 }
 
+/// The bytes one read returned, shared by the pump (which forwards them) and the
+/// recorder (which decodes them) without copying. Whoever finishes with it last sends the
+/// buffer back to its pump for a later read, so a busy connection does not allocate.
+#[derive(Debug)]
+pub(crate) struct Chunk {
+    buffer: Vec<u8>,
+    len: usize,
+    home: SyncSender<Vec<u8>>,
+}
+
+impl Deref for Chunk {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        // A full pool or a finished pump: the buffer is simply freed.
+        let _ = self.home.try_send(std::mem::take(&mut self.buffer));
+    }
+}
+
+/// A pump's read buffers: reused ones first, a new one when none is back yet.
+struct Buffers {
+    home: SyncSender<Vec<u8>>,
+    spare: Receiver<Vec<u8>>,
+}
+
+impl Buffers {
+    fn new() -> Self {
+        let (home, spare) = mpsc::sync_channel(SPARE_BUFFERS);
+        Buffers { home, spare }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        match self.spare.try_recv() {
+            Ok(buffer) if buffer.len() == READ_BUFFER => buffer,
+            _ => vec![0; READ_BUFFER],
+        }
+    }
+
+    fn chunk(&self, buffer: Vec<u8>, len: usize) -> Chunk {
+        Chunk {
+            buffer,
+            len,
+            home: self.home.clone(),
+        }
+    }
+}
+
 /// Copies `from`'s bytes from `source` to `sink` until `from` finishes or a socket fails.
 fn pump(link: &Link, from: Side, mut source: TcpStream, mut sink: TcpStream, shared: &Shared) {
-    let mut buffer = vec![0u8; READ_BUFFER];
+    let buffers = Buffers::new();
     loop {
+        let mut buffer = buffers.take();
         let read = match source.read(&mut buffer) {
             Ok(read) => read,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -496,25 +556,25 @@ fn pump(link: &Link, from: Side, mut source: TcpStream, mut sink: TcpStream, sha
         if read == 0 {
             // End of stream: `from` sent a FIN. Pass it on, keep the other direction open.
             link.ended(from, shared);
-            if let Err(e) = sink.shutdown(Shutdown::Write) {
-                if e.kind() != io::ErrorKind::NotConnected {
-                    link.abort(from.peer(), shared, &e, "shutdown");
-                }
+            if let Err(e) = sink.shutdown(Shutdown::Write)
+                && e.kind() != io::ErrorKind::NotConnected
+            {
+                link.abort(from.peer(), shared, &e, "shutdown");
             }
             return;
         }
-        let chunk = &buffer[..read];
+        let chunk = Arc::new(buffers.chunk(buffer, read));
         // Observe first, forward second: see the module documentation ("Order").
         let observed = Observation::Data {
             conn: link.conn,
             from,
             time: Timestamp::now(),
-            bytes: chunk.to_vec(),
+            bytes: Arc::clone(&chunk),
         };
         if shared.tap.send(observed).is_err() {
             return; // the recorder is gone: the proxy is stopping
         }
-        if let Err(e) = sink.write_all(chunk) {
+        if let Err(e) = sink.write_all(&chunk) {
             link.abort(from.peer(), shared, &e, "write");
             return;
         }

@@ -1,5 +1,6 @@
 //! The proxy as a TCP forwarder: bytes unchanged, half-close passed on, back-pressure,
 //! concurrent clients, broken upstreams and clients. Loopback only, every wait bounded.
+#![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -364,6 +365,87 @@ fn a_client_that_vanishes_is_logged_and_the_upstream_closed() {
     assert!(
         proxy.wait_for_log("client gone"),
         "no log line for the vanished client:\n{}",
+        proxy.log()
+    );
+}
+
+/// The opening handshake with RFC 6455 §1.3's sample key, and the Accept it calls for.
+const UPGRADE_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+const UPGRADE_RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+/// Reads an HTTP head (up to the blank line).
+fn read_head(stream: &mut TcpStream) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    head
+}
+
+#[test]
+fn a_client_that_leaves_in_the_middle_of_a_frame_is_logged_and_the_server_told() {
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = ProxyProcess::start(upstream.local_addr().unwrap(), &[]);
+    let mut client = connect(proxy.address);
+    client.write_all(UPGRADE_REQUEST).unwrap();
+    let mut server = accept(&upstream);
+    assert_eq!(read_head(&mut server), UPGRADE_REQUEST);
+    server.write_all(UPGRADE_RESPONSE).unwrap();
+    assert_eq!(read_head(&mut client), UPGRADE_RESPONSE);
+    // A masked binary frame announcing 1000 bytes, of which 10 are sent; then FIN.
+    let mut frame = vec![0x82, 0x80 | 126, 0x03, 0xE8, 1, 2, 3, 4];
+    frame.extend_from_slice(&[0; 10]);
+    client.write_all(&frame).unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut forwarded = Vec::new();
+    server.read_to_end(&mut forwarded).unwrap();
+    assert_eq!(
+        forwarded, frame,
+        "the server got the partial frame, then the FIN"
+    );
+    assert!(
+        proxy.wait_for_log("the client stopped in the middle of a frame"),
+        "no log line about the cut frame:\n{}",
+        proxy.log()
+    );
+    drop(server);
+    assert!(ends(&mut client));
+}
+
+#[test]
+fn a_server_that_breaks_off_in_the_middle_of_a_frame_is_logged_and_the_client_closed() {
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = ProxyProcess::start(upstream.local_addr().unwrap(), &[]);
+    let mut client = connect(proxy.address);
+    client.write_all(UPGRADE_REQUEST).unwrap();
+    {
+        let mut server = accept(&upstream);
+        assert_eq!(read_head(&mut server), UPGRADE_REQUEST);
+        server.write_all(UPGRADE_RESPONSE).unwrap();
+        // A text frame announcing 100 bytes; 5 are sent.
+        server.write_all(b"\x81\x64hello").unwrap();
+        assert_eq!(read_head(&mut client), UPGRADE_RESPONSE);
+        let mut start = [0u8; 7];
+        client.read_exact(&mut start).unwrap();
+        assert_eq!(&start, b"\x81\x64hello");
+        // The client says something the server never reads; the server vanishes (reset).
+        client.write_all(b"\x81\x82abcd\x00\x00").unwrap();
+        let mut peek = [0u8; 1];
+        server.peek(&mut peek).unwrap();
+    }
+    assert!(ends(&mut client), "the client was not closed");
+    assert!(
+        proxy.wait_for_log("upstream gone"),
+        "no log line about the server:\n{}",
+        proxy.log()
+    );
+    assert!(
+        proxy.wait_for_log("the server stopped in the middle of a frame"),
+        "no log line about the cut frame:\n{}",
         proxy.log()
     );
 }

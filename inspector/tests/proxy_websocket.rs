@@ -3,6 +3,7 @@
 //! permessage-deflate. The client must see exactly what it sees without the proxy; the
 //! proxy's live output must list the conversation's frames and messages; the pcapng it
 //! writes must decode, with ours and with tshark, to the same frames.
+#![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -74,19 +75,15 @@ impl Process {
         let deadline = Instant::now() + LIMIT;
         let address = loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("listening on ws://") {
-                        break rest.split(' ').next().unwrap().parse().unwrap();
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!(
-                        "{command:?} printed no `listening on` line; its log:\n{}",
-                        log.lock().unwrap()
-                    );
-                }
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                panic!(
+                    "{command:?} printed no `listening on` line; its log:\n{}",
+                    log.lock().unwrap()
+                );
+            };
+            if let Some(rest) = line.strip_prefix("listening on ws://") {
+                break rest.split(' ').next().unwrap().parse().unwrap();
             }
         };
         Process {
@@ -153,9 +150,14 @@ fn chapter_echo_server() -> Option<(PathBuf, Vec<&'static str>, &'static str)> {
         .into_iter()
         .find(|(dir, ..)| root.join("chapters").join(dir).join("src/main.rs").exists())?;
     let mut build = Command::new(env!("CARGO"));
-    build
-        .current_dir(&root)
-        .args(["build", "--message-format=json", "-p", package, "--bin", package]);
+    build.current_dir(&root).args([
+        "build",
+        "--message-format=json",
+        "-p",
+        package,
+        "--bin",
+        package,
+    ]);
     let (ok, out, err) = run_with_timeout(build, Duration::from_secs(600));
     assert!(ok, "cargo build -p {package} failed:\n{err}");
     let executable = out
@@ -178,7 +180,9 @@ fn run_client(url: &str, compression: &str) -> Value {
 
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}")))
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}"))
+        })
         .collect()
 }
 
@@ -248,7 +252,7 @@ fn tshark_frames(capture: &Path) -> Vec<FrameRow> {
         let stream: u64 = fields[1][0].parse().unwrap();
         let mut ext16 = fields[6].iter();
         let mut ext64 = fields[7].iter();
-        for i in 0..fields[3].len() {
+        for (i, opcode) in fields[3].iter().enumerate() {
             let short: u64 = fields[5][i].parse().unwrap();
             let len = match short {
                 126 => ext16.next().unwrap().parse().unwrap(),
@@ -259,7 +263,7 @@ fn tshark_frames(capture: &Path) -> Vec<FrameRow> {
                 number,
                 stream,
                 tshark_bool(fields[2][i]),
-                fields[3][i].parse().unwrap(),
+                opcode.parse().unwrap(),
                 tshark_bool(fields[4][i]),
                 len,
             ));
@@ -307,7 +311,10 @@ fn through_the_proxy(name: &str, server: SocketAddr, path: &str, compression: &s
     let log = proxy.interrupt();
 
     // 1. The client cannot tell the proxy is there.
-    assert_eq!(direct, proxied, "the client saw something else through the proxy");
+    assert_eq!(
+        direct, proxied,
+        "the client saw something else through the proxy"
+    );
     assert_eq!(proxied["pong"], true);
     assert_eq!(proxied["close_code"], 1000);
     assert!(log.contains("conn 0: closed"), "log:\n{log}");
@@ -324,7 +331,13 @@ fn through_the_proxy(name: &str, server: SocketAddr, path: &str, compression: &s
     assert_eq!(handshake["extensions"], proxied["extensions"]);
     // websockets sends an iterable as its fragments followed by an empty final
     // continuation frame (it cannot know which piece is the last): 3 + 1 and 2 + 1 frames.
-    let sent = vec![(1, 5, 1), (1, 300, 1), (2, 70_144, 1), (1, 18, 4), (2, 3, 3)];
+    let sent = vec![
+        (1, 5, 1),
+        (1, 300, 1),
+        (2, 70_144, 1),
+        (1, 18, 4),
+        (2, 3, 3),
+    ];
     assert_eq!(messages_from(&live, "client"), sent);
     let echoed: Vec<(u64, u64)> = messages_from(&live, "server")
         .into_iter()
@@ -357,7 +370,11 @@ fn through_the_proxy(name: &str, server: SocketAddr, path: &str, compression: &s
     assert_eq!(frames_from(&live, "server", 8).len(), 1);
     for frame in live.iter().filter(|e| e["kind"] == "frame") {
         assert_eq!(frame["masked"], frame["from"] == "client", "{frame}");
-        assert_eq!(frame["violations"].as_array().map(Vec::len), Some(0), "{frame}");
+        assert_eq!(
+            frame["violations"].as_array().map(Vec::len),
+            Some(0),
+            "{frame}"
+        );
         // With permessage-deflate, RSV1 marks the first frame of each (compressed)
         // data message; without it, RSV1 is never set.
         let deflated = proxied["extensions"].is_string();
@@ -365,13 +382,18 @@ fn through_the_proxy(name: &str, server: SocketAddr, path: &str, compression: &s
         assert_eq!(frame["rsv"][0], deflated && starts_message, "{frame}");
     }
     assert!(
-        !live.iter().any(|e| e["kind"] == "error" || e["kind"] == "gap"),
+        !live
+            .iter()
+            .any(|e| e["kind"] == "error" || e["kind"] == "gap"),
         "errors in the live decode:\n{live_text}"
     );
 
     // 3. The written capture decodes to exactly the same events...
     let mut decode = Command::new(env!("CARGO_BIN_EXE_ws-inspector"));
-    decode.arg("decode").arg(&capture).args(["--json", "--messages"]);
+    decode
+        .arg("decode")
+        .arg(&capture)
+        .args(["--json", "--messages"]);
     let (ok, decoded, err) = run_with_timeout(decode, LIMIT);
     assert!(ok, "decode failed on the proxy's capture:\n{err}");
     assert!(

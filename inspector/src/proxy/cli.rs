@@ -119,10 +119,10 @@ impl<W: Write + Send + 'static> EventSink for Printer<W> {
     }
 
     fn idle(&mut self) {
-        if !self.failed {
-            if let Err(e) = self.out.flush() {
-                self.failed(&e);
-            }
+        if !self.failed
+            && let Err(e) = self.out.flush()
+        {
+            self.failed(&e);
         }
     }
 }

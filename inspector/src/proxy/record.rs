@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 
 use crate::decoder::ConnectionDecoder;
@@ -25,10 +26,10 @@ use crate::synth::flags;
 use crate::time::{PacketRef, Timestamp};
 use crate::websocket::Options;
 
-use super::Recording;
+use super::{Chunk, Recording};
 
-/// Largest TCP payload in one synthesised packet (one read of the proxy becomes one or
-/// two packets).
+/// Largest TCP payload in one synthesised packet (a big read of the proxy becomes several
+/// packets).
 pub const SEGMENT: usize = pcapng::DEFAULT_MSS;
 
 /// Receives the decoded events of every proxied connection.
@@ -51,7 +52,7 @@ impl EventSink for Vec<Event> {
 
 /// What a pump (or the proxy) tells the recorder.
 #[derive(Debug)]
-pub enum Observation {
+pub(crate) enum Observation {
     /// A client connected and its upstream connection is open.
     Opened {
         /// Connection number (0, 1, …), in the order the recorder receives them.
@@ -72,7 +73,7 @@ pub enum Observation {
         /// When the proxy read them.
         time: Timestamp,
         /// The bytes, unchanged.
-        bytes: Vec<u8>,
+        bytes: Arc<Chunk>,
     },
     /// `from` finished sending (its FIN was passed on).
     Fin {
@@ -176,13 +177,11 @@ impl<S: EventSink> Recorder<S> {
         &mut self,
         write: impl FnOnce(&mut pcapng::Writer<Box<dyn Write + Send>>) -> io::Result<()>,
     ) {
-        if let Some(writer) = self.pcapng.as_mut() {
-            if let Err(e) = write(writer) {
-                eprintln!(
-                    "cannot write the pcapng file ({e}); recording stopped, proxying goes on"
-                );
-                self.pcapng = None;
-            }
+        if let Some(writer) = self.pcapng.as_mut()
+            && let Err(e) = write(writer)
+        {
+            eprintln!("cannot write the pcapng file ({e}); recording stopped, proxying goes on");
+            self.pcapng = None;
         }
     }
 
@@ -375,14 +374,14 @@ impl<S: EventSink> Recorder<S> {
 /// middle of a frame or message): worth a line in the log as well as in the output.
 fn log_cut_short(conn: u32, events: &[Event]) {
     for event in events {
-        if let Event::Error(error) = event {
-            if error.layer == "websocket" {
-                let who = error.from.map_or("a peer", Side::name);
-                eprintln!(
-                    "conn {conn}: the {who} stopped in the middle of a frame: {}",
-                    error.message
-                );
-            }
+        if let Event::Error(error) = event
+            && error.layer == "websocket"
+        {
+            let who = error.from.map_or("a peer", Side::name);
+            eprintln!(
+                "conn {conn}: the {who} stopped in the middle of a frame: {}",
+                error.message
+            );
         }
     }
 }
