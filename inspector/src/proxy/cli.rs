@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 
 use crate::display::human_line;
@@ -147,7 +148,12 @@ pub fn run(args: &ProxyArgs) -> ExitCode {
         None => None,
     };
     let (interrupted, wait_for_interrupt) = mpsc::channel();
+    let presses = AtomicU8::new(0);
     if let Err(e) = ctrlc::set_handler(move || {
+        // The first Ctrl-C stops cleanly; a second one, if that takes too long, at once.
+        if presses.fetch_add(1, Ordering::SeqCst) > 0 {
+            std::process::exit(130);
+        }
         let _ = interrupted.send(());
     }) {
         eprintln!("cannot catch Ctrl-C ({e}); the pcapng file may end abruptly if interrupted");

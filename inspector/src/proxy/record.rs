@@ -385,3 +385,202 @@ fn log_cut_short(conn: u32, events: &[Event]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+
+    use ch05_fragmentation::{Frame, Role, encode_frame};
+
+    use super::*;
+    use crate::pipeline::CaptureDecoder;
+    use crate::proxy::Buffers;
+
+    /// A `Write` whose bytes the test can read after the recorder is done with it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    const REQUEST: &[u8] =
+        b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const RESPONSE: &[u8] =
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+    fn client(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    const SERVER: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+        std::net::Ipv4Addr::new(127, 0, 0, 1),
+        8080,
+    ));
+
+    /// Runs the recorder over `script` (a `Stop` is appended) and returns the events it
+    /// emitted and those `decode` finds in the pcapng it wrote.
+    fn record(script: Vec<Observation>) -> (Vec<Event>, Vec<Event>) {
+        let (tap, observations) = mpsc::sync_channel(script.len() + 1);
+        for observation in script {
+            tap.send(observation).unwrap();
+        }
+        let (done, _finished) = mpsc::channel();
+        tap.send(Observation::Stop { done }).unwrap();
+        let file = Shared::default();
+        let live = run(
+            observations,
+            Recording {
+                sink: Vec::new(),
+                pcapng: Some(Box::new(file.clone())),
+                options: Options::default(),
+            },
+        );
+        let bytes = file.0.lock().unwrap().clone();
+        let decoded: Vec<Event> = CaptureDecoder::new(bytes.as_slice(), None, Options::default())
+            .unwrap()
+            .collect();
+        (live, decoded)
+    }
+
+    struct Script {
+        buffers: Buffers,
+        observations: Vec<Observation>,
+        clock: i64,
+    }
+
+    impl Script {
+        fn new() -> Self {
+            Script {
+                buffers: Buffers::new(),
+                observations: Vec::new(),
+                clock: 1_700_000_000,
+            }
+        }
+
+        fn time(&mut self) -> Timestamp {
+            self.clock += 1;
+            Timestamp::new(self.clock, 0)
+        }
+
+        fn open(&mut self, conn: u32, port: u16) {
+            let time = self.time();
+            self.observations.push(Observation::Opened {
+                conn,
+                client: client(port),
+                server: SERVER,
+                time,
+            });
+        }
+
+        fn data(&mut self, conn: u32, from: Side, bytes: &[u8]) {
+            let mut buffer = self.buffers.take();
+            buffer[..bytes.len()].copy_from_slice(bytes);
+            let time = self.time();
+            self.observations.push(Observation::Data {
+                conn,
+                from,
+                time,
+                bytes: Arc::new(self.buffers.chunk(buffer, bytes.len())),
+            });
+        }
+
+        fn frame(&mut self, conn: u32, from: Side, frame: &Frame) {
+            let role = match from {
+                Side::Client => Role::Client,
+                Side::Server => Role::Server,
+            };
+            self.data(conn, from, &encode_frame(role, frame));
+        }
+
+        fn fin(&mut self, conn: u32, from: Side) {
+            let time = self.time();
+            self.observations
+                .push(Observation::Fin { conn, from, time });
+        }
+
+        fn reset(&mut self, conn: u32, from: Side) {
+            let time = self.time();
+            self.observations
+                .push(Observation::Reset { conn, from, time });
+        }
+    }
+
+    fn frames(events: &[Event]) -> Vec<(u32, u64, Side, u8, u64)> {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Frame(f) => Some((f.conn, f.index, f.from, f.opcode, f.payload_len)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn live_events_are_the_events_decode_finds_in_the_written_file() {
+        let mut script = Script::new();
+        script.open(0, 50_000);
+        script.open(1, 50_001);
+        for conn in [0, 1] {
+            script.data(conn, Side::Client, REQUEST);
+            script.data(conn, Side::Server, RESPONSE);
+        }
+        script.frame(0, Side::Client, &Frame::text("hello"));
+        // 100 000 bytes in one read: four synthesised segments.
+        let big = Frame::binary(vec![7; 100_000]);
+        let wire = encode_frame(Role::Server, &big);
+        script.data(1, Side::Server, &wire);
+        script.frame(0, Side::Server, &Frame::text("hello"));
+        script.frame(1, Side::Client, &Frame::close(Some(1000), "bye"));
+        script.frame(1, Side::Server, &Frame::close(Some(1000), "bye"));
+        script.fin(1, Side::Server);
+        script.fin(1, Side::Client);
+        // Connection 0 breaks in the middle of a frame from the server.
+        script.data(0, Side::Server, &[0x82, 0x7e, 0x01, 0x00, 1, 2, 3]);
+        script.reset(0, Side::Server);
+        let (live, decoded) = record(script.observations);
+        assert_eq!(live, decoded);
+        assert_eq!(
+            frames(&live),
+            [
+                (0, 0, Side::Client, 1, 5),
+                (1, 1, Side::Server, 2, 100_000),
+                (0, 2, Side::Server, 1, 5),
+                (1, 3, Side::Client, 8, 5),
+                (1, 4, Side::Server, 8, 5),
+                (0, 5, Side::Server, 2, 256),
+            ]
+        );
+        // The big frame spans packets: 3 + 3 handshakes, 4 heads, 1 text, then 4 segments.
+        let Some(Event::Frame(big)) = live
+            .iter()
+            .find(|e| matches!(e, Event::Frame(f) if f.payload_len == 100_000))
+        else {
+            panic!("no big frame");
+        };
+        assert_eq!((big.packet, big.packet_end), (12, 15));
+        let cut = live.iter().any(|e| matches!(e, Event::Error(error) if error.conn == Some(0) && error.layer == "websocket"));
+        assert!(cut, "the frame cut by the reset is reported: {live:#?}");
+    }
+
+    #[test]
+    fn stopping_ends_open_conversations_so_the_file_is_complete() {
+        let mut script = Script::new();
+        script.open(0, 50_000);
+        script.data(0, Side::Client, REQUEST);
+        script.data(0, Side::Server, RESPONSE);
+        script.frame(0, Side::Client, &Frame::text("still open"));
+        let (live, decoded) = record(script.observations);
+        assert_eq!(live, decoded);
+        assert_eq!(frames(&live), [(0, 0, Side::Client, 1, 10)]);
+    }
+}
