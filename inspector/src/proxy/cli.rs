@@ -131,7 +131,9 @@ impl<W: Write + Send + 'static> EventSink for Printer<W> {
 /// Runs `ws-inspector proxy` until Ctrl-C.
 pub fn run(args: &ProxyArgs) -> ExitCode {
     if args.gui {
-        eprintln!("--gui: the inspector window is not part of this build yet; use the printed lines");
+        eprintln!(
+            "--gui: the inspector window is not part of this build yet; use the printed lines"
+        );
         return ExitCode::from(2);
     }
     let proxy = match Proxy::bind(&args.listen, &args.upstream) {
