@@ -581,3 +581,28 @@ fn pump(link: &Link, from: Side, mut source: TcpStream, mut sink: TcpStream, sha
         link.bytes[from.index()].fetch_add(read as u64, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_families_are_shown_as_ipv6() {
+        let v4: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let v6: SocketAddr = "[::1]:50000".parse().unwrap();
+        assert_eq!(same_family(v4, v4), (v4, v4));
+        assert_eq!(same_family(v6, v6), (v6, v6));
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:8080".parse().unwrap();
+        assert_eq!(same_family(v6, v4), (v6, mapped));
+    }
+
+    #[test]
+    fn a_wildcard_listener_is_woken_on_loopback() {
+        let any: SocketAddr = "0.0.0.0:9000".parse().unwrap();
+        assert_eq!(wake_address(any), "127.0.0.1:9000".parse().unwrap());
+        let any6: SocketAddr = "[::]:9000".parse().unwrap();
+        assert_eq!(wake_address(any6), "[::1]:9000".parse().unwrap());
+        let one: SocketAddr = "127.0.0.2:9000".parse().unwrap();
+        assert_eq!(wake_address(one), one);
+    }
+}
