@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 
 use crate::display::human_line;
+use crate::jsonl::JsonLinesWriter;
 use crate::model::Event;
 use crate::websocket::Options;
 
@@ -53,44 +54,54 @@ impl ProxyArgs {
             max_payload: self
                 .max_payload
                 .unwrap_or(if self.json { 256 } else { usize::MAX }),
+            messages: self.messages,
             ..Options::default()
         }
     }
 }
 
-/// Prints events on stdout, one line each; flushes whenever the proxy goes idle so lines
-/// show up as the traffic happens.
+/// Prints events on stdout, one line each, with `decode`'s writers (its JSON Lines
+/// writer, or the human line); flushes whenever the proxy goes idle, so lines show up as
+/// the traffic happens.
 #[derive(Debug)]
 pub struct Printer<W: Write> {
-    out: W,
-    json: bool,
+    out: Output<W>,
     messages: bool,
     failed: bool,
 }
 
+#[derive(Debug)]
+enum Output<W: Write> {
+    Json(JsonLinesWriter<W>),
+    Text(BufWriter<W>),
+}
+
 impl<W: Write> Printer<W> {
-    /// A printer writing to `out`, as JSON Lines if `json`; message events only if
-    /// `messages` (like `decode --messages`).
+    /// A printer writing to `out` (it buffers), as JSON Lines if `json`; message events
+    /// only if `messages` (like `decode --messages`).
     pub fn new(out: W, json: bool, messages: bool) -> Self {
         Printer {
-            out,
-            json,
+            out: if json {
+                Output::Json(JsonLinesWriter::new(out))
+            } else {
+                Output::Text(BufWriter::with_capacity(1 << 16, out))
+            },
             messages,
             failed: false,
         }
     }
 
-    /// Gives the writer back.
-    pub fn into_inner(self) -> W {
-        self.out
+    fn write_event(&mut self, event: &Event) -> io::Result<()> {
+        match &mut self.out {
+            Output::Json(json) => json.write_event(event),
+            Output::Text(text) => writeln!(text, "{}", human_line(event)),
+        }
     }
 
-    fn write_event(&mut self, event: &Event) -> io::Result<()> {
-        if self.json {
-            serde_json::to_writer(&mut self.out, event)?;
-            self.out.write_all(b"\n")
-        } else {
-            writeln!(self.out, "{}", human_line(event))
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.out {
+            Output::Json(json) => json.flush(),
+            Output::Text(text) => text.flush(),
         }
     }
 
@@ -121,7 +132,7 @@ impl<W: Write + Send + 'static> EventSink for Printer<W> {
 
     fn idle(&mut self) {
         if !self.failed
-            && let Err(e) = self.out.flush()
+            && let Err(e) = self.flush()
         {
             self.failed(&e);
         }
@@ -164,7 +175,7 @@ pub fn run(args: &ProxyArgs) -> ExitCode {
     }) {
         eprintln!("cannot catch Ctrl-C ({e}); the pcapng file may end abruptly if interrupted");
     }
-    let sink = Printer::new(BufWriter::new(io::stdout()), args.json, args.messages);
+    let sink = Printer::new(io::stdout(), args.json, args.messages);
     let recording = Recording {
         sink,
         pcapng,

@@ -391,7 +391,7 @@ mod tests {
     use std::sync::mpsc;
     use std::sync::{Arc, Mutex};
 
-    use ch05_fragmentation::{Frame, Role, encode_frame};
+    use ch07_close::{Frame, Role, encode_frame};
 
     use super::*;
     use crate::pipeline::CaptureDecoder;
@@ -423,7 +423,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
     }
 
     const SERVER: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
-        std::net::Ipv4Addr::new(127, 0, 0, 1),
+        std::net::Ipv4Addr::LOCALHOST,
         8080,
     ));
 
