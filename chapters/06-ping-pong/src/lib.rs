@@ -27,13 +27,14 @@
 //! `Connection` with the closing handshake and drives it with the same
 //! [`WebSocket`].
 //!
-//! What it builds on: chapter 05's [`Decoder`] and [`encode_message`]; chapter
+//! What it builds on: chapter 05's [`Decoder`] and [`fragment`]; chapter
 //! 02's router and handshake (for the server and [`connect_to`]).
 //!
 //! # Layout
 //! - [`heartbeat`] — [`Heartbeat`] (interval, timeout), [`PingTracker`]: the ping in
 //!   flight, round-trip times, counters.
 //! - [`connection`] — [`Connection`], its [`Event`]s, [`Config`], [`ConnectionError`].
+//! - [`outgoing`] — the queue of bytes to write; an owned large payload is moved in, not copied.
 //! - [`blocking`] — the [`SansIo`] trait, the [`WebSocket`] driver, [`Sender`],
 //!   [`accept`] and [`connect_to`].
 //! - `main.rs` — the `ch06-ping-pong` echo server with a heartbeat, and a page
@@ -45,9 +46,11 @@
 pub mod blocking;
 pub mod connection;
 pub mod heartbeat;
+pub mod outgoing;
 
 pub use ch05_fragmentation::*;
 
 pub use blocking::{SansIo, Sender, WebSocket, accept, connect_to};
 pub use connection::{Config, Connection, ConnectionError, Event, SendError};
 pub use heartbeat::{Beat, Heartbeat, PingStats, PingTracker};
+pub use outgoing::Outgoing;

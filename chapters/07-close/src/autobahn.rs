@@ -44,7 +44,7 @@ pub fn echo_until_closed(url: &str, config: Config) -> Result<CloseInfo, Autobah
     loop {
         match ws.read() {
             Some(Event::Message(message)) => {
-                let _ = ws.with(|connection| connection.send(&message));
+                let _ = ws.with(|connection| connection.send_owned(message));
             }
             Some(Event::Closed(info)) => return Ok(info),
             Some(_) => {}

@@ -216,6 +216,15 @@ impl Connection {
         self.inner.send(message)
     }
 
+    /// Like [`Connection::send`], but takes the message, so that a large payload
+    /// is queued without a copy (chapter 06's `send_owned`).
+    pub fn send_owned(&mut self, message: Message) -> Result<(), SendError> {
+        if self.state != State::Open || self.close_sent.is_some() {
+            return Err(SendError::CloseSent);
+        }
+        self.inner.send_owned(message)
+    }
+
     /// Pings the peer (the pong is reported with its round-trip time).
     pub fn ping(&mut self, payload: Vec<u8>, now: Instant) -> Result<(), SendError> {
         if self.state != State::Open {
@@ -391,6 +400,10 @@ impl SansIo for Connection {
 
     fn take_outgoing(&mut self, out: &mut Vec<u8>) {
         self.inner.take_outgoing(out);
+    }
+
+    fn take_outgoing_chunks(&mut self, out: &mut Vec<Vec<u8>>) {
+        self.inner.take_outgoing_chunks(out);
     }
 
     fn next_deadline(&self) -> Option<Instant> {

@@ -137,7 +137,7 @@ fn echo(upgraded: Upgraded, config: Config, quiet: bool) {
                 if !quiet {
                     log(id, format_args!("{message} → echo"));
                 }
-                let _ = ws.with(|connection| connection.send(&message));
+                let _ = ws.with(|connection| connection.send_owned(message));
             }
             Event::Ping(payload) if !quiet => {
                 log(id, format_args!("{} → pong", Frame::ping(payload)));
