@@ -36,12 +36,14 @@ fn main() -> ExitCode {
     server(args)
 }
 
-/// Options both modes share.
-fn common(cli: Cli) -> Cli {
+/// Options both modes share. The server pings by default, so that an idle
+/// browser tab stays connected and a vanished one is noticed; the client does
+/// not unless asked.
+fn common(cli: Cli, ping_interval: &str) -> Cli {
     cli.option(
         "--ping-interval",
         "SECONDS",
-        "0",
+        ping_interval,
         "ping a peer quiet for this long (0: never)",
     )
     .option(
@@ -90,6 +92,7 @@ fn server(args: Vec<String>) -> ExitCode {
                 "address to listen on (port 0: any free port)",
             )
             .flag("--quiet", "log connections only, not every message"),
+        "20",
     );
     let args = parse(&cli, args);
     let config = config(&args);
@@ -209,6 +212,7 @@ fn client(args: Vec<String>) -> ExitCode {
         .positional("URL", "ws://HOST:PORT/PATH to connect to")
         .option("--autobahn", "URL", "", "run Autobahn's fuzzing server cases at URL instead")
         .option("--agent", "NAME", "wsbook", "the agent name Autobahn reports under"),
+        "0",
     );
     let args = parse(&cli, args);
     let config = config(&args);
