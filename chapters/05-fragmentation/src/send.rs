@@ -30,10 +30,11 @@ pub fn fragment(message: &Message, fragment_size: usize) -> Vec<Frame> {
 
 /// The bytes `sender` puts on the wire for `message`, fragmented as [`fragment`] does.
 pub fn encode_message(sender: Role, message: &Message, fragment_size: usize) -> Vec<u8> {
-    fragment(message, fragment_size)
-        .iter()
-        .flat_map(|frame| encode_frame(sender, frame))
-        .collect()
+    let mut out = Vec::with_capacity(message.data.len() + 16);
+    for frame in fragment(message, fragment_size) {
+        out.extend_from_slice(&encode_frame(sender, &frame));
+    }
+    out
 }
 
 #[cfg(test)]
