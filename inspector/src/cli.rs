@@ -13,6 +13,7 @@ use crate::display::human_line;
 use crate::jsonl::JsonLinesWriter;
 use crate::model::Event;
 use crate::pipeline::{CaptureDecoder, Progress};
+use crate::pool;
 use crate::stats::{self, StatsCollector};
 use crate::websocket::Options;
 
@@ -221,7 +222,7 @@ impl Filter {
 }
 
 /// Events travel from the decoding thread to the printing thread in batches this big.
-const BATCH: usize = 1024;
+const BATCH: usize = 8192;
 
 fn decode(args: &DecodeArgs) -> ExitCode {
     let max_payload = args
@@ -243,9 +244,12 @@ fn decode(args: &DecodeArgs) -> ExitCode {
     };
     // One thread decodes, this one formats and writes: on a machine with two cores the
     // two halves overlap. The channel is bounded, so memory stays flat.
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(8);
+    // Printed batches come back so the decoding thread reuses their buffers (see pool).
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(2);
+    let (give_back, given_back) = mpsc::channel::<Vec<Event>>();
     let worker = thread::spawn(move || {
         let mut bar = ProgressBar::new(decoder.progress().total_bytes);
+        let mut spare: Vec<Vec<Event>> = Vec::new();
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(event) = decoder.next() {
             if !filter.keep(&event) {
@@ -254,10 +258,12 @@ fn decode(args: &DecodeArgs) -> ExitCode {
             batch.push(event);
             if batch.len() == BATCH {
                 bar.update(decoder.progress());
-                if sender
-                    .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                    .is_err()
-                {
+                for mut printed in given_back.try_iter() {
+                    pool::recycle(printed.drain(..));
+                    spare.push(printed);
+                }
+                let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+                if sender.send(std::mem::replace(&mut batch, next)).is_err() {
                     break; // the printer stopped (stdout closed)
                 }
             }
@@ -266,19 +272,22 @@ fn decode(args: &DecodeArgs) -> ExitCode {
         bar.clear();
         decoder
     });
+    let print = |write: &mut dyn FnMut(&Event) -> io::Result<()>| -> bool {
+        for batch in &receiver {
+            if batch.iter().any(|event| write(event).is_err()) {
+                return true;
+            }
+            let _ = give_back.send(batch);
+        }
+        false
+    };
     let write_failed = if args.json {
         let mut json = JsonLinesWriter::new(io::stdout().lock());
-        let failed = receiver
-            .iter()
-            .flatten()
-            .any(|event| json.write_event(&event).is_err());
+        let failed = print(&mut |event| json.write_event(event));
         failed || json.flush().is_err()
     } else {
         let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let failed = receiver
-            .iter()
-            .flatten()
-            .any(|event| writeln!(out, "{}", human_line(&event)).is_err());
+        let failed = print(&mut |event| writeln!(out, "{}", human_line(event)));
         failed || out.flush().is_err()
     };
     // Stops the decoder early if stdout was closed (e.g. `| head`).

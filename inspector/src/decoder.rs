@@ -5,6 +5,39 @@
 //! connection is WebSocket at all, on any port: an HTTP request with
 //! `Upgrade: websocket` (parsed by chapter 02) answered by `101 Switching Protocols`.
 //! Then it hands each direction's bytes to a [`DirectionDecoder`].
+//!
+//! ```
+//! use ws_inspector::time::{PacketRef, Timestamp};
+//! use ws_inspector::{ConnectionDecoder, Event, Options, Side};
+//!
+//! let client = "127.0.0.1:50000".parse().unwrap();
+//! let server = "127.0.0.1:8080".parse().unwrap();
+//! let mut decoder = ConnectionDecoder::new(0, client, server, Options::default());
+//! let mut events = Vec::new();
+//! // Live traffic has no packet numbers: count the chunks read from each socket.
+//! let at = |number| PacketRef { number, time: Timestamp::now() };
+//! decoder.feed(
+//!     Side::Client,
+//!     b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+//!       Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+//!     at(1),
+//!     &mut events,
+//! );
+//! decoder.feed(
+//!     Side::Server,
+//!     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+//!       Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+//!     at(2),
+//!     &mut events,
+//! );
+//! // RFC 6455 §5.7: a single-frame unmasked text message, in two reads.
+//! decoder.feed(Side::Server, b"\x81\x05hel", at(3), &mut events);
+//! decoder.feed(Side::Server, b"lo", at(4), &mut events);
+//! assert!(matches!(&events[0], Event::Handshake(h) if h.accept_ok && h.target == "/chat"));
+//! let Event::Frame(frame) = &events[1] else { panic!("a frame") };
+//! assert_eq!((frame.text.as_deref(), frame.packet, frame.packet_end), (Some("hello"), 3, 4));
+//! assert!(matches!(&events[2], Event::Message(m) if m.text.as_deref() == Some("hello")));
+//! ```
 
 use std::net::SocketAddr;
 

@@ -14,6 +14,26 @@ use crate::time::Timestamp;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Every byte's two hex digits, and every number below 100's two decimal digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [HEX[i >> 4], HEX[i & 0x0f]];
+        i += 1;
+    }
+    table
+};
+const DECIMAL_PAIRS: [[u8; 2]; 100] = {
+    let mut table = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        table[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    table
+};
+
 /// Whether any of the 8 bytes in `word` is a control character, `"` or `\`
 /// (the bit tricks of "Bit Twiddling Hacks": determine if a word has a byte less than n,
 /// or equal to n).
@@ -38,8 +58,9 @@ pub struct JsonLinesWriter<W: Write> {
     line: Vec<u8>,
     /// Addresses as JSON strings, formatted once (a capture has few endpoints).
     addresses: Vec<(SocketAddr, String)>,
-    /// The last timestamp written, formatted (consecutive frames share packets).
-    last_time: Option<(Timestamp, String)>,
+    /// The last timestamp written, and its text (consecutive frames share packets).
+    last_time: Option<Timestamp>,
+    time_text: String,
 }
 
 impl<W: Write> JsonLinesWriter<W> {
@@ -50,6 +71,7 @@ impl<W: Write> JsonLinesWriter<W> {
             line: Vec::with_capacity(CHUNK + 4096),
             addresses: Vec::new(),
             last_time: None,
+            time_text: String::with_capacity(32),
         }
     }
 
@@ -85,24 +107,26 @@ impl<W: Write> JsonLinesWriter<W> {
         self.line.extend_from_slice(text.as_bytes());
     }
 
-    fn key(&mut self, name: &str) {
-        self.line.push(b',');
-        self.line.push(b'"');
-        self.raw(name);
-        self.line.extend_from_slice(b"\":");
-    }
-
     fn number(&mut self, value: u64) {
+        if value < 10 {
+            self.line.push(b'0' + value as u8);
+            return;
+        }
+        // Two digits at a time, from the right.
         let mut digits = [0u8; 20];
         let mut at = digits.len();
         let mut value = value;
-        loop {
+        while value >= 100 {
+            at -= 2;
+            digits[at..at + 2].copy_from_slice(&DECIMAL_PAIRS[(value % 100) as usize]);
+            value /= 100;
+        }
+        if value >= 10 {
+            at -= 2;
+            digits[at..at + 2].copy_from_slice(&DECIMAL_PAIRS[value as usize]);
+        } else {
             at -= 1;
-            digits[at] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
+            digits[at] = b'0' + value as u8;
         }
         self.line.extend_from_slice(&digits[at..]);
     }
@@ -112,19 +136,19 @@ impl<W: Write> JsonLinesWriter<W> {
     }
 
     fn time(&mut self, time: Timestamp) {
-        if let Some((last, text)) = &self.last_time
-            && *last == time
-        {
-            self.line.extend_from_slice(text.as_bytes());
-            return;
+        if self.last_time != Some(time) {
+            // The same shortest round-trip digits serde_json writes.
+            self.time_text.clear();
+            let _ = std::fmt::Write::write_fmt(
+                &mut self.time_text,
+                format_args!("{}", time.as_secs_f64()),
+            );
+            if !self.time_text.contains(['.', 'e', 'E']) {
+                self.time_text.push_str(".0");
+            }
+            self.last_time = Some(time);
         }
-        // The same shortest round-trip digits serde_json writes.
-        let mut text = format!("{}", time.as_secs_f64());
-        if !text.contains(['.', 'e', 'E']) {
-            text.push_str(".0");
-        }
-        self.line.extend_from_slice(text.as_bytes());
-        self.last_time = Some((time, text));
+        self.line.extend_from_slice(self.time_text.as_bytes());
     }
 
     fn address(&mut self, address: SocketAddr) {
@@ -143,9 +167,8 @@ impl<W: Write> JsonLinesWriter<W> {
         let start = self.line.len();
         self.line.resize(start + bytes.len() * 2 + 2, b'"');
         let digits = &mut self.line[start + 1..start + 1 + bytes.len() * 2];
-        for (pair, byte) in digits.chunks_exact_mut(2).zip(bytes) {
-            pair[0] = HEX[usize::from(byte >> 4)];
-            pair[1] = HEX[usize::from(byte & 0x0f)];
+        for (pair, &byte) in digits.chunks_exact_mut(2).zip(bytes) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
         }
     }
 
@@ -192,6 +215,17 @@ impl<W: Write> JsonLinesWriter<W> {
         self.line.push(b'"');
     }
 
+    /// A string known to need no escaping (opcode names), else escaped.
+    fn name(&mut self, text: &str) {
+        if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.line.push(b'"');
+            self.raw(text);
+            self.line.push(b'"');
+        } else {
+            self.string(text);
+        }
+    }
+
     fn optional_string(&mut self, text: Option<&str>) {
         match text {
             Some(text) => self.string(text),
@@ -224,28 +258,31 @@ impl<W: Write> JsonLinesWriter<W> {
     }
 
     fn frame(&mut self, f: &FrameEvent) {
+        let text_len = f.text.as_ref().map_or(0, String::len);
+        self.line
+            .reserve(640 + 2 * (f.payload.len() + f.wire_payload.len()) + 2 * text_len);
         self.raw("{\"kind\":\"frame\"");
-        self.key("conn");
+        self.raw(",\"conn\":");
         self.number(u64::from(f.conn));
-        self.key("index");
+        self.raw(",\"index\":");
         self.number(f.index);
-        self.key("packet");
+        self.raw(",\"packet\":");
         self.number(f.packet);
-        self.key("time");
+        self.raw(",\"time\":");
         self.time(f.time);
-        self.key("packet_end");
+        self.raw(",\"packet_end\":");
         self.number(f.packet_end);
-        self.key("time_end");
+        self.raw(",\"time_end\":");
         self.time(f.time_end);
-        self.key("src");
+        self.raw(",\"src\":");
         self.address(f.src);
-        self.key("dst");
+        self.raw(",\"dst\":");
         self.address(f.dst);
-        self.key("from");
+        self.raw(",\"from\":");
         self.side(f.from);
-        self.key("fin");
+        self.raw(",\"fin\":");
         self.boolean(f.fin);
-        self.key("rsv");
+        self.raw(",\"rsv\":");
         self.line.push(b'[');
         for (index, bit) in f.rsv.iter().enumerate() {
             if index > 0 {
@@ -254,78 +291,78 @@ impl<W: Write> JsonLinesWriter<W> {
             self.boolean(*bit);
         }
         self.line.push(b']');
-        self.key("opcode");
+        self.raw(",\"opcode\":");
         self.number(u64::from(f.opcode));
-        self.key("opcode_name");
-        self.string(&f.opcode_name);
-        self.key("masked");
+        self.raw(",\"opcode_name\":");
+        self.name(&f.opcode_name);
+        self.raw(",\"masked\":");
         self.boolean(f.masked);
-        self.key("mask_key");
+        self.raw(",\"mask_key\":");
         match f.mask_key {
             Some(key) => self.hex(&key),
             None => self.raw("null"),
         }
-        self.key("payload_len");
+        self.raw(",\"payload_len\":");
         self.number(f.payload_len);
-        self.key("header_hex");
+        self.raw(",\"header_hex\":");
         self.hex(&f.header);
-        self.key("payload_hex");
+        self.raw(",\"payload_hex\":");
         self.hex(&f.payload);
         if !f.wire_payload.is_empty() {
-            self.key("wire_payload_hex");
+            self.raw(",\"wire_payload_hex\":");
             self.hex(&f.wire_payload);
         }
-        self.key("compressed");
+        self.raw(",\"compressed\":");
         self.boolean(f.compressed);
-        self.key("text");
+        self.raw(",\"text\":");
         self.optional_string(f.text.as_deref());
-        self.key("close_code");
+        self.raw(",\"close_code\":");
         match f.close_code {
             Some(code) => self.number(u64::from(code)),
             None => self.raw("null"),
         }
-        self.key("close_reason");
+        self.raw(",\"close_reason\":");
         self.optional_string(f.close_reason.as_deref());
-        self.key("missing");
+        self.raw(",\"missing\":");
         self.number(f.missing);
-        self.key("violations");
+        self.raw(",\"violations\":");
         self.violations(&f.violations);
         self.line.push(b'}');
     }
 
     fn message(&mut self, m: &MessageEvent) {
         self.raw("{\"kind\":\"message\"");
-        self.key("conn");
+        self.raw(",\"conn\":");
         self.number(u64::from(m.conn));
-        self.key("packet");
+        self.raw(",\"packet\":");
         self.number(m.packet);
-        self.key("time");
+        self.raw(",\"time\":");
         self.time(m.time);
-        self.key("packet_end");
+        self.raw(",\"packet_end\":");
         self.number(m.packet_end);
-        self.key("time_end");
+        self.raw(",\"time_end\":");
         self.time(m.time_end);
-        self.key("src");
+        self.raw(",\"src\":");
         self.address(m.src);
-        self.key("dst");
+        self.raw(",\"dst\":");
         self.address(m.dst);
-        self.key("from");
+        self.raw(",\"from\":");
         self.side(m.from);
-        self.key("opcode");
+        self.raw(",\"opcode\":");
         self.number(u64::from(m.opcode));
-        self.key("opcode_name");
-        self.string(&m.opcode_name);
-        self.key("frames");
+        self.raw(",\"opcode_name\":");
+        self.name(&m.opcode_name);
+        self.raw(",\"frames\":");
         self.number(m.frames as u64);
-        self.key("payload_len");
+        self.raw(",\"payload_len\":");
         self.number(m.payload_len);
-        self.key("payload_hex");
+        self.raw(",\"payload_hex\":");
         self.hex(&m.payload);
-        self.key("compressed");
+        self.raw(",\"compressed\":");
         self.boolean(m.compressed);
-        self.key("text");
+        self.raw(",\"text\":");
         self.optional_string(m.text.as_deref());
-        self.key("violations");
+        self.raw(",\"violations\":");
         self.violations(&m.violations);
         self.line.push(b'}');
     }
@@ -406,6 +443,30 @@ mod tests {
                     "{byte:#x} at {position}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn numbers_match_display() {
+        let mut writer = JsonLinesWriter::new(Vec::new());
+        for value in [
+            0,
+            7,
+            9,
+            10,
+            42,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            65_535,
+            1 << 40,
+            u64::MAX,
+        ] {
+            writer.line.clear();
+            writer.number(value);
+            assert_eq!(writer.line, value.to_string().as_bytes());
         }
     }
 

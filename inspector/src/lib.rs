@@ -40,6 +40,7 @@
 //! - [`display`] — one human line per event.
 //! - [`jsonl`] — JSON Lines output (the schema is the model's serde derive, written fast).
 //! - [`stats`] — per-connection counts.
+//! - [`pool`] — optional buffer reuse for programs that decode millions of frames.
 //! - [`time`] — timestamps and packet references.
 //! - [`synth`], [`pcapng`], [`pcap`] — writing captures: synthesised Ethernet/IP/TCP
 //!   with correct sequence numbers and checksums (tests, the benchmark, the proxy).
@@ -60,6 +61,7 @@ pub mod model;
 pub mod pcap;
 pub mod pcapng;
 pub mod pipeline;
+pub mod pool;
 pub mod proxy;
 pub mod reassembly;
 pub mod stats;

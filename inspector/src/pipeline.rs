@@ -10,7 +10,7 @@
 //! stays flat whatever the file size, and it reports [`Progress`] for a progress bar or
 //! a GUI worker thread.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -450,8 +450,9 @@ impl std::error::Error for OpenError {}
 pub struct CaptureDecoder<R> {
     reader: CaptureReader<R>,
     tracker: Tracker,
-    /// Events of the last packet, handed out one by one (moved once, not queued twice).
-    ready: std::vec::IntoIter<Event>,
+    /// Events ready to hand out.
+    ready: VecDeque<Event>,
+    /// Where the tracker puts a packet's events (kept, so its capacity is reused).
     scratch: Vec<Event>,
     finished: bool,
     error: Option<CaptureError>,
@@ -479,7 +480,7 @@ impl<R: Read> CaptureDecoder<R> {
         Ok(CaptureDecoder {
             reader: CaptureReader::new(source, total_len)?,
             tracker: Tracker::new(options),
-            ready: Vec::new().into_iter(),
+            ready: VecDeque::new(),
             scratch: Vec::new(),
             finished: false,
             error: None,
@@ -542,9 +543,7 @@ impl<R: Read> CaptureDecoder<R> {
                 self.frames += 1;
             }
         }
-        if !self.scratch.is_empty() {
-            self.ready = std::mem::take(&mut self.scratch).into_iter();
-        }
+        self.ready.extend(self.scratch.drain(..));
     }
 }
 
@@ -553,7 +552,7 @@ impl<R: Read> Iterator for CaptureDecoder<R> {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(event) = self.ready.next() {
+            if let Some(event) = self.ready.pop_front() {
                 return Some(event);
             }
             if self.finished {

@@ -29,6 +29,7 @@ use ch07_close::{
 
 use crate::deflate::Inflater;
 use crate::model::{ErrorEvent, Event, FrameEvent, MessageEvent, Side, ViolationRecord};
+use crate::pool;
 use crate::time::PacketRef;
 
 /// How far (in bytes) the decoder looks ahead for a trustworthy frame boundary before it
@@ -151,7 +152,10 @@ fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
 /// the previous frame boundary. `all` says whether `piece` is the whole payload (else it
 /// was cut, and nothing is carried over).
 fn frame_text(carry: &mut Vec<u8>, piece: &[u8], last: bool, all: bool) -> String {
-    let mut bytes = std::mem::take(carry);
+    let mut bytes = pool::take();
+    bytes.reserve(carry.len() + piece.len());
+    bytes.extend_from_slice(carry);
+    carry.clear();
     bytes.extend_from_slice(piece);
     if !last && all {
         let tail = incomplete_utf8_tail(&bytes);
@@ -341,7 +345,8 @@ impl DirectionDecoder {
                         Parsed::Complete { header, header_len } => {
                             let used = header_len - *len;
                             input = &input[used..];
-                            let header_bytes = buf[..header_len].to_vec();
+                            let mut header_bytes = pool::take();
+                            header_bytes.extend_from_slice(&buf[..header_len]);
                             let start = *start;
                             self.begin_frame(header, header_bytes, start);
                             if header.payload_len == 0 {
@@ -439,7 +444,11 @@ impl DirectionDecoder {
             last: start,
             remaining: header.payload_len,
             position: 0,
-            kept: Vec::new(),
+            kept: {
+                let mut kept = pool::take();
+                kept.reserve(header.payload_len.min(self.options.max_payload as u64) as usize);
+                kept
+            },
             wire: Vec::new(),
             control: Vec::new(),
             inflated_len: 0,
@@ -598,6 +607,7 @@ impl DirectionDecoder {
             (None, None)
         };
         let payload = if header.opcode.is_control() {
+            pool::give(std::mem::take(&mut frame.kept));
             let mut control = std::mem::take(&mut frame.control);
             control.truncate(max_payload);
             control
@@ -606,7 +616,7 @@ impl DirectionDecoder {
         };
         self.frames += 1;
         let single_frame_text = match (&finished, &self.message) {
-            (Some(_), Some(open)) if open.frames == 1 => text.clone(),
+            (Some(_), Some(open)) if open.frames == 1 && self.options.messages => text.clone(),
             _ => None,
         };
         out.push(Event::Frame(FrameEvent {
