@@ -3,8 +3,6 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
@@ -221,8 +219,8 @@ impl Filter {
     }
 }
 
-/// Events travel from the decoding thread to the printing thread in batches this big.
-const BATCH: usize = 8192;
+/// The progress bar is updated every this many events.
+const PROGRESS_EVERY: u32 = 8192;
 
 fn decode(args: &DecodeArgs) -> ExitCode {
     let max_payload = args
@@ -242,60 +240,36 @@ fn decode(args: &DecodeArgs) -> ExitCode {
         opcode: args.opcode,
         messages: args.messages,
     };
-    // One thread decodes, this one formats and writes: on a machine with two cores the
-    // two halves overlap. The channel is bounded, so memory stays flat.
-    // Printed batches come back so the decoding thread reuses their buffers (see pool).
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(2);
-    let (give_back, given_back) = mpsc::channel::<Vec<Event>>();
-    let worker = thread::spawn(move || {
-        let mut bar = ProgressBar::new(decoder.progress().total_bytes);
-        let mut spare: Vec<Vec<Event>> = Vec::new();
-        let mut batch = Vec::with_capacity(BATCH);
-        while let Some(event) = decoder.next() {
-            if !filter.keep(&event) {
-                continue;
-            }
-            batch.push(event);
-            if batch.len() == BATCH {
-                bar.update(decoder.progress());
-                for mut printed in given_back.try_iter() {
-                    pool::recycle(printed.drain(..));
-                    spare.push(printed);
-                }
-                let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
-                if sender.send(std::mem::replace(&mut batch, next)).is_err() {
-                    break; // the printer stopped (stdout closed)
-                }
-            }
+    // One thread decodes, formats and writes, handing each printed event's buffers back
+    // to the decoder (see pool). A decoding thread feeding a printing thread was tried:
+    // on two cores it cost more CPU (events crossing caches) and was slower whenever
+    // anything else ran.
+    let mut bar = ProgressBar::new(decoder.progress().total_bytes);
+    let mut json = JsonLinesWriter::new(io::stdout().lock());
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut count = 0u32;
+    let mut write_failed = false;
+    while let Some(event) = decoder.next() {
+        count = count.wrapping_add(1);
+        if count.is_multiple_of(PROGRESS_EVERY) {
+            bar.update(decoder.progress());
         }
-        let _ = sender.send(batch);
-        bar.clear();
-        decoder
-    });
-    let print = |write: &mut dyn FnMut(&Event) -> io::Result<()>| -> bool {
-        for batch in &receiver {
-            if batch.iter().any(|event| write(event).is_err()) {
-                return true;
-            }
-            let _ = give_back.send(batch);
+        if !filter.keep(&event) {
+            continue;
         }
-        false
-    };
-    let write_failed = if args.json {
-        let mut json = JsonLinesWriter::new(io::stdout().lock());
-        let failed = print(&mut |event| json.write_event(event));
-        failed || json.flush().is_err()
-    } else {
-        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let failed = print(&mut |event| writeln!(out, "{}", human_line(event)));
-        failed || out.flush().is_err()
-    };
-    // Stops the decoder early if stdout was closed (e.g. `| head`).
-    drop(receiver);
-    let Ok(decoder) = worker.join() else {
-        eprintln!("ws-inspector: the decoder thread failed");
-        return ExitCode::FAILURE;
-    };
+        let result = if args.json {
+            json.write_event(&event)
+        } else {
+            writeln!(out, "{}", human_line(&event))
+        };
+        pool::recycle(std::iter::once(event));
+        if result.is_err() {
+            write_failed = true;
+            break;
+        }
+    }
+    write_failed |= json.flush().is_err() || out.flush().is_err();
+    bar.clear();
     if write_failed {
         return ExitCode::SUCCESS;
     }
