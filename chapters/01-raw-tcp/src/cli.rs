@@ -122,6 +122,18 @@ impl Cli {
         self
     }
 
+    /// Declares the option every chapter server takes: `--addr HOST:PORT`, the address to
+    /// listen on, [`DEFAULT_ADDR`](crate::DEFAULT_ADDR) when not given; port 0 picks any
+    /// free port (tests use that, then read the `listening on` line).
+    pub fn addr_option(self) -> Self {
+        self.option(
+            "--addr",
+            "HOST:PORT",
+            crate::DEFAULT_ADDR,
+            "address to listen on (port 0: any free port)",
+        )
+    }
+
     /// Declares a boolean flag (`--verbose`); [`Parsed::is_set`] says whether it was given.
     pub fn flag(mut self, name: &'static str, help: &str) -> Self {
         self.options.push(Spec {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ch01_raw_tcp::cli::Cli;
-use ch01_raw_tcp::{DEFAULT_ADDR, ServeOptions, bind, echo, serve};
+use ch01_raw_tcp::{ServeOptions, bind, echo, serve};
 
 fn main() -> ExitCode {
     let args = Cli::new(
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         "Chapter 01: a raw TCP server that echoes every byte back, one thread per connection.\n\
          Not yet WebSocket: a browser's new WebSocket() sends an HTTP GET first, and the log shows it.",
     )
-    .option("--addr", "HOST:PORT", DEFAULT_ADDR, "address to listen on (port 0: any free port)")
+    .addr_option()
     .option("--read-timeout", "SECONDS", "30", "drop a client silent for this long (0: never)")
     .option("--max-connections", "N", "0", "refuse connections beyond N open ones (0: no limit)")
     .parse_env();

@@ -7,18 +7,12 @@
 
 use std::time::Duration;
 
-use wsbook_peers::{CHROMIUM_ARGS, Server, chromium, node, run_with_timeout};
+use wsbook_peers::{Server, run_in_chromium};
 
-/// Drives the system Chromium with playwright-core; prints the events the page saw as JSON.
+/// In a blank page (no server page yet), `new WebSocket(url)`; returns the events it saw.
 const SCRIPT: &str = r"
-const { chromium } = require('playwright-core');
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM,
-    args: JSON.parse(process.env.CHROMIUM_ARGS),
-  });
   const page = await browser.newPage();
-  const result = await page.evaluate((url) => new Promise((resolve) => {
+  return await page.evaluate((url) => new Promise((resolve) => {
     const events = [];
     const ws = new WebSocket(url);
     ws.onopen = () => events.push('open');
@@ -26,42 +20,21 @@ const { chromium } = require('playwright-core');
     ws.onclose = (e) => { events.push('close'); resolve({ events, code: e.code, wasClean: e.wasClean }); };
     setTimeout(() => resolve({ events, timedOut: true }), 15000);
   }), process.env.WS_URL);
-  console.log(JSON.stringify(result));
-  await browser.close();
-})().catch((e) => { console.error(e); process.exit(1); });
 ";
 
 #[test]
 fn chromium_new_websocket_fails_and_the_log_shows_its_http_get() {
     let server = Server::start(env!("CARGO_BIN_EXE_ch01-raw-tcp"), &["--read-timeout", "5"]);
-    let chromium_args = format!(
-        "[{}]",
-        CHROMIUM_ARGS
-            .iter()
-            .map(|arg| format!("\"{arg}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let mut command = node();
-    command
-        .args(["-e", SCRIPT])
-        .env("CHROMIUM", chromium())
-        .env("CHROMIUM_ARGS", chromium_args)
-        .env("WS_URL", server.url("/chat"));
-    let (ok, stdout, stderr) = run_with_timeout(command, Duration::from_secs(60));
-    assert!(
-        ok,
-        "the Chromium script failed to run\nstdout: {stdout}\nstderr: {stderr}"
-    );
+    let result = run_in_chromium(SCRIPT, &[("WS_URL", server.url("/chat"))]);
 
     // What the browser saw: an error and an abnormal close, never an open.
-    let result = stdout.trim();
-    assert!(
-        result.contains(r#""events":["error","close"]"#),
+    assert_eq!(
+        result["events"],
+        serde_json::json!(["error", "close"]),
         "browser events: {result}"
     );
-    assert!(result.contains(r#""code":1006"#), "close code: {result}");
-    assert!(result.contains(r#""wasClean":false"#), "{result}");
+    assert_eq!(result["code"], 1006, "close code: {result}");
+    assert_eq!(result["wasClean"], false, "{result}");
 
     // What the server saw: the browser's HTTP upgrade request.
     assert!(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ch02_handshake::cli::Cli;
 use ch02_handshake::echo::is_timeout;
-use ch02_handshake::{DEFAULT_ADDR, Router, ServeOptions, Upgraded, bind, log};
+use ch02_handshake::{Router, ServeOptions, Upgraded, log};
 
 /// The subprotocols `/echo` speaks; the client's first choice among them wins.
 const PROTOCOLS: &[&str] = &["chat.v1", "chat.v2"];
@@ -22,12 +22,7 @@ fn main() -> ExitCode {
          (subprotocols chat.v1, chat.v2), holds the connection briefly and closes it (frames come\n\
          in chapter 03); / serves a page that tries it from a browser.",
     )
-    .option(
-        "--addr",
-        "HOST:PORT",
-        DEFAULT_ADDR,
-        "address to listen on (port 0: any free port)",
-    )
+    .addr_option()
     .option(
         "--hold",
         "SECONDS",
@@ -63,20 +58,8 @@ fn main() -> ExitCode {
         ..ServeOptions::default()
     };
 
-    let listener = match bind(args.get("--addr")) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.get("--addr"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match router.serve(listener, options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // Bind (printing `listening on ws://HOST:PORT`), serve, and exit 1 with a message on error.
+    router.run(args.get("--addr"), options)
 }
 
 // ANCHOR: hold_then_close

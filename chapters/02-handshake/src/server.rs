@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use ch01_raw_tcp::{ConnInfo, ServeOptions, log, serve};
+use ch01_raw_tcp::{ConnInfo, ServeOptions, bind, log, serve};
 
 use crate::handshake::{Rejection, Upgrade, reason_phrase, response_101, validate_upgrade};
 use crate::http::{HeadLimits, Request, path_of};
@@ -282,6 +283,31 @@ impl Router {
         serve(listener, options, move |stream, info| {
             handle_connection(&router, stream, info);
         })
+    }
+
+    /// What a chapter server's `main` ends with: bind `addr` (chapter 01's [`bind`], which
+    /// prints `listening on ws://HOST:PORT`), serve, and turn the outcome into the exit
+    /// code. A failure is one line on stderr, `error: cannot listen on ADDR: ...` or
+    /// `error: ...`, and exit code 1.
+    pub fn run(self, addr: &str, options: ServeOptions) -> ExitCode {
+        match bind(addr) {
+            Ok(listener) => self.run_on(listener, options),
+            Err(error) => {
+                eprintln!("error: cannot listen on {addr}: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// Like [`Router::run`], on a listener the caller bound (to learn its address first).
+    pub fn run_on(self, listener: TcpListener, options: ServeOptions) -> ExitCode {
+        match self.serve(listener, options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        }
     }
 }
 

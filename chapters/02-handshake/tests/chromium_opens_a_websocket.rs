@@ -4,17 +4,10 @@
 //! TCP connection without a closing handshake, and the browser reports code 1006.
 #![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 
-use std::time::Duration;
+use wsbook_peers::{Server, run_in_chromium};
 
-use wsbook_peers::{CHROMIUM_ARGS, Server, chromium, node, run_with_timeout};
-
+/// The chapter's page, its title, and what `new WebSocket` on it sees.
 const SCRIPT: &str = r"
-const { chromium } = require('playwright-core');
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM,
-    args: JSON.parse(process.env.CHROMIUM_ARGS),
-  });
   const page = await browser.newPage();
   await page.goto(process.env.PAGE_URL);
   const title = await page.title();
@@ -26,41 +19,26 @@ const { chromium } = require('playwright-core');
     ws.onclose = (e) => { events.push('close'); resolve({ events, code: e.code }); };
     setTimeout(() => resolve({ events, timedOut: true }), 15000);
   }));
-  console.log(JSON.stringify({ title, ...result }));
-  await browser.close();
-})().catch((e) => { console.error(e); process.exit(1); });
+  return { title, ...result };
 ";
 
 #[test]
 fn chromium_opens_the_websocket_and_sees_the_chosen_subprotocol() {
     let server = Server::start(env!("CARGO_BIN_EXE_ch02-handshake"), &["--hold", "0.5"]);
-    let chromium_args = format!(
-        "[{}]",
-        CHROMIUM_ARGS
-            .iter()
-            .map(|arg| format!("\"{arg}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let mut command = node();
-    command
-        .args(["-e", SCRIPT])
-        .env("CHROMIUM", chromium())
-        .env("CHROMIUM_ARGS", chromium_args)
-        .env("PAGE_URL", format!("http://{}/", server.addr));
-    let (ok, stdout, stderr) = run_with_timeout(command, Duration::from_secs(60));
+    let result = run_in_chromium(SCRIPT, &[("PAGE_URL", format!("http://{}/", server.addr))]);
     assert!(
-        ok,
-        "the Chromium script failed to run\nstdout: {stdout}\nstderr: {stderr}"
+        result["title"]
+            .as_str()
+            .is_some_and(|title| title.contains("chapter 02")),
+        "the page loaded: {result}"
     );
-    let result = stdout.trim();
-    assert!(result.contains("chapter 02"), "the page loaded: {result}");
-    assert!(
-        result.contains(r#""events":["open:chat.v1","#),
+    assert_eq!(
+        result["events"][0],
+        "open:chat.v1",
         "browser events: {result}\nserver log:\n{}",
         server.log()
     );
-    assert!(result.contains(r#""code":1006"#), "{result}");
+    assert_eq!(result["code"], 1006, "{result}");
     let log = server.log();
     assert!(log.contains("GET / HTTP/1.1 → 200"), "{log}");
     assert!(

@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use ch03_frames::cli::Cli;
 use ch03_frames::echo::is_timeout;
-use ch03_frames::{
-    DEFAULT_ADDR, Frame, OpCode, Router, ServeOptions, Upgraded, bind, log, wire::read_frame,
-};
+use ch03_frames::{Frame, OpCode, Router, ServeOptions, Upgraded, log, wire::read_frame};
 
 /// The page at `GET /`: connect, see the greeting, send frames, read the server's log.
 const PAGE: &str = include_str!("page.html");
@@ -30,12 +28,7 @@ fn main() -> ExitCode {
          a close frame from the client is logged and the TCP connection dropped.\n\
          GET / serves a page that tries it from a browser.",
     )
-    .option(
-        "--addr",
-        "HOST:PORT",
-        DEFAULT_ADDR,
-        "address to listen on (port 0: any free port)",
-    )
+    .addr_option()
     .option(
         "--max-payload",
         "BYTES",
@@ -62,20 +55,8 @@ fn main() -> ExitCode {
         ..ServeOptions::default()
     };
 
-    let listener = match bind(args.get("--addr")) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.get("--addr"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match router.serve(listener, options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // Bind (printing `listening on ws://HOST:PORT`), serve, and exit 1 with a message on error.
+    router.run(args.get("--addr"), options)
 }
 
 // ANCHOR: greet_then_log_frames

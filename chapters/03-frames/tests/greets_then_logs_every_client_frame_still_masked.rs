@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use ch03_frames::{Frame, FrameHeader, OpCode, connect};
-use wsbook_peers::{CHROMIUM_ARGS, Server, chromium, node, python, run_with_timeout};
+use wsbook_peers::{Server, python, run_in_chromium, run_with_timeout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ch03-frames");
 const GREETING: &str = "hello from chapter 03: this text frame was written by FrameHeader::write";
@@ -113,13 +113,8 @@ fn a_raw_client_with_a_chosen_key_sees_exactly_the_masked_bytes_logged() {
     assert!(log.contains("breaks §5.2 RSV1 is set"), "{log}");
 }
 
+/// The chapter's page: connect, send text and binary, close; returns the page's log.
 const CHROMIUM_SCRIPT: &str = r"
-const { chromium } = require('playwright-core');
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM,
-    args: JSON.parse(process.env.CHROMIUM_ARGS),
-  });
   const page = await browser.newPage();
   await page.goto(process.env.PAGE_URL);
   const logHas = (text) => page.waitForFunction(
@@ -131,30 +126,17 @@ const { chromium } = require('playwright-core');
   await page.click('#send-binary');
   await page.click('#close');
   await logHas('onclose');
-  console.log(await page.textContent('#log'));
-  await browser.close();
-})().catch((e) => { console.error(e); process.exit(1); });
+  return await page.textContent('#log');
 ";
-
-fn chromium_args_json() -> String {
-    let quoted: Vec<String> = CHROMIUM_ARGS.iter().map(|a| format!("\"{a}\"")).collect();
-    format!("[{}]", quoted.join(","))
-}
 
 #[test]
 fn chromium_on_the_page_gets_the_greeting_and_an_honest_1006_on_close() {
     let server = Server::start(BIN, &[]);
-    let mut command = node();
-    command
-        .args(["-e", CHROMIUM_SCRIPT])
-        .env("CHROMIUM", chromium())
-        .env("CHROMIUM_ARGS", chromium_args_json())
-        .env("PAGE_URL", format!("http://{}/", server.addr));
-    let (ok, page_log, stderr) = run_with_timeout(command, Duration::from_secs(60));
-    assert!(
-        ok,
-        "the Chromium script failed\nstdout: {page_log}\nstderr: {stderr}"
+    let result = run_in_chromium(
+        CHROMIUM_SCRIPT,
+        &[("PAGE_URL", format!("http://{}/", server.addr))],
     );
+    let page_log = result.as_str().unwrap_or_default();
 
     assert!(page_log.contains("onopen"), "{page_log}");
     assert!(

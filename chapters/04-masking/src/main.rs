@@ -12,8 +12,8 @@ use std::time::Duration;
 use ch04_masking::cli::Cli;
 use ch04_masking::echo::is_timeout;
 use ch04_masking::{
-    DEFAULT_ADDR, Frame, OpCode, Page, Role, Router, ServeOptions, Upgraded, Violation,
-    answer_close, bind, encode_frame, fail_connection, log, read_unmasked_frame,
+    Frame, OpCode, Page, Role, Router, ServeOptions, Upgraded, Violation, answer_close,
+    encode_frame, fail_connection, log, read_unmasked_frame,
 };
 
 /// What this chapter says on its page, above the shared controls.
@@ -28,12 +28,7 @@ fn main() -> ExitCode {
          (chapter 05); pings are not answered (chapter 06); a close gets a minimal close back\n\
          (chapter 07 does it properly). GET / serves a page to try it from a browser.",
     )
-    .option(
-        "--addr",
-        "HOST:PORT",
-        DEFAULT_ADDR,
-        "address to listen on (port 0: any free port)",
-    )
+    .addr_option()
     .option(
         "--max-payload",
         "BYTES",
@@ -66,20 +61,8 @@ fn main() -> ExitCode {
         ..ServeOptions::default()
     };
 
-    let listener = match bind(args.get("--addr")) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.get("--addr"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match router.serve(listener, options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // Bind (printing `listening on ws://HOST:PORT`), serve, and exit 1 with a message on error.
+    router.run(args.get("--addr"), options)
 }
 
 // ANCHOR: echo_frames

@@ -3,10 +3,7 @@
 //! ArrayBuffer) and gets each echoed; closing with 4000 comes back as a clean close.
 #![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 
-mod common;
-
-use common::{of_kind, run_page};
-use wsbook_peers::Server;
+use wsbook_peers::{Server, of_kind, run_page};
 
 const STEPS: &str = r"
 async function run(page, { waitFor, events, state }) {

@@ -13,9 +13,8 @@ use std::time::Duration;
 use ch05_fragmentation::cli::Cli;
 use ch05_fragmentation::echo::is_timeout;
 use ch05_fragmentation::{
-    DEFAULT_ADDR, Decoder, Event, Frame, Limits, Message, OpCode, Page, ReadError, Role, Router,
-    ServeOptions, Upgraded, Violation, answer_close, bind, encode_frame, fail_connection, fragment,
-    log, read_event,
+    Decoder, Event, Frame, Limits, Message, OpCode, Page, ReadError, Role, Router, ServeOptions,
+    Upgraded, Violation, answer_close, encode_frame, fail_connection, fragment, log, read_event,
 };
 
 /// What this chapter says on its page, above the shared controls.
@@ -45,12 +44,7 @@ fn main() -> ExitCode {
          closes with its code: 1002 protocol error, 1007 invalid UTF-8, 1009 too big.\n\
          GET / serves a page to try it from a browser.",
     )
-    .option(
-        "--addr",
-        "HOST:PORT",
-        DEFAULT_ADDR,
-        "address to listen on (port 0: any free port)",
-    )
+    .addr_option()
     .option(
         "--fragment-size",
         "BYTES",
@@ -102,20 +96,8 @@ fn main() -> ExitCode {
         ..ServeOptions::default()
     };
 
-    let listener = match bind(args.get("--addr")) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.get("--addr"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match router.serve(listener, options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // Bind (printing `listening on ws://HOST:PORT`), serve, and exit 1 with a message on error.
+    router.run(args.get("--addr"), options)
 }
 
 // ANCHOR: echo_messages

@@ -5,12 +5,9 @@
 //! compares the echo with what it sent. The shared controls still echo text and binary.
 #![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 
-mod common;
-
 use std::time::Duration;
 
-use common::{of_kind, run_page};
-use wsbook_peers::Server;
+use wsbook_peers::{Server, of_kind, run_page};
 
 const STEPS: &str = r"
 async function run(page, { waitFor, events }) {

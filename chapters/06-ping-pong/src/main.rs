@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use ch06_ping_pong::cli::Cli;
 use ch06_ping_pong::{
-    Config, DEFAULT_ADDR, Event, Frame, Heartbeat, Message, Page, Router, ServeOptions, Upgraded,
-    accept, bind, log,
+    Config, Event, Frame, Heartbeat, Message, Page, Router, ServeOptions, Upgraded, accept, log,
 };
 
 /// What this chapter says on its page, above the shared controls (chapter 04's template).
@@ -26,12 +25,7 @@ fn main() -> ExitCode {
          --ping-timeout. /heartbeat does the same and also reports each round trip to the client\n\
          as a JSON text message. / serves a page that shows them.",
     )
-    .option(
-        "--addr",
-        "HOST:PORT",
-        DEFAULT_ADDR,
-        "address to listen on (port 0: any free port)",
-    )
+    .addr_option()
     .option(
         "--ping-interval",
         "SECONDS",
@@ -80,20 +74,8 @@ fn main() -> ExitCode {
             echo(upgraded, config, true, quiet);
         })
         .page("/", "text/html; charset=utf-8", page.render());
-    let listener = match bind(args.get("--addr")) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.get("--addr"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match router.serve(listener, ServeOptions::default()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // Bind (printing `listening on ws://HOST:PORT`), serve, and exit 1 with a message on error.
+    router.run(args.get("--addr"), ServeOptions::default())
 }
 
 // ANCHOR: echo

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use ch07_close::cli::{Cli, Parsed};
 use ch07_close::{
-    Config, DEFAULT_ADDR, Event, Frame, Heartbeat, Message, Page, Router, ServeOptions, Upgraded,
-    accept, autobahn, bind, close_code_meaning, connect_to, log,
+    Config, Event, Frame, Heartbeat, Message, Page, Router, ServeOptions, Upgraded, accept,
+    autobahn, close_code_meaning, connect_to, log,
 };
 
 /// What this chapter says on its page, above the shared controls (chapter 04's template).
@@ -85,12 +85,7 @@ fn config(args: &Parsed) -> Config {
 fn server(args: Vec<String>) -> ExitCode {
     let cli = common(
         Cli::new("ch07-close", ABOUT)
-            .option(
-                "--addr",
-                "HOST:PORT",
-                DEFAULT_ADDR,
-                "address to listen on (port 0: any free port)",
-            )
+            .addr_option()
             .flag("--quiet", "log connections only, not every message"),
         "20",
     );
@@ -100,13 +95,6 @@ fn server(args: Vec<String>) -> ExitCode {
     let router = Router::new()
         .websocket("/echo", &[], move |upgraded| echo(upgraded, config, quiet))
         .page("/", "text/html; charset=utf-8", page());
-    let listener = match bind(args.get("--addr")) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.get("--addr"));
-            return ExitCode::FAILURE;
-        }
-    };
     // No read timeout from chapter 01: the heartbeat (if enabled) is the idle policy.
     let options = ServeOptions {
         read_timeout: if config.connection.heartbeat.is_some() {
@@ -116,13 +104,8 @@ fn server(args: Vec<String>) -> ExitCode {
         },
         ..ServeOptions::default()
     };
-    match router.serve(listener, options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // Bind (printing `listening on ws://HOST:PORT`), serve, and exit 1 with a message on error.
+    router.run(args.get("--addr"), options)
 }
 
 // ANCHOR: echo

@@ -1,12 +1,9 @@
 //! Headless Chromium on chapter 07's page: echo, then close with a code and a
 //! 123-byte reason; the server's answer makes `onclose` clean with the same code.
 //! The page explains the code with the server's own table.
-mod common;
-
 use std::time::Duration;
 
-use common::run_page;
-use wsbook_peers::Server;
+use wsbook_peers::{Server, run_page};
 
 const STEPS: &str = r"
 async function run(page, { waitFor, events }) {

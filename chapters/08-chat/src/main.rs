@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ch08_chat::cli::{Cli, Parsed};
-use ch08_chat::{DEFAULT_ADDR, Hub, OriginPolicy, Settings, bind, log_server, router};
+use ch08_chat::{Hub, OriginPolicy, Settings, bind, log_server, router};
 
 const ABOUT: &str = "Chapter 08: a chat server. / serves a chat page (open it in two tabs); /chat is the\n\
 chat (subprotocol chat.v1 for JSON messages, or none for plain lines of text; ?room=NAME&nick=NAME);\n\
@@ -15,12 +15,7 @@ add others with --allow-origin.";
 
 fn main() -> ExitCode {
     let cli = Cli::new("ch08-chat", ABOUT)
-        .option(
-            "--addr",
-            "HOST:PORT",
-            DEFAULT_ADDR,
-            "address to listen on (port 0: any free port)",
-        )
+        .addr_option()
         .option(
             "--max-message",
             "BYTES",
@@ -87,13 +82,7 @@ fn main() -> ExitCode {
         ));
     }
     let hub = Hub::new();
-    match router(&settings, &hub).serve(listener, settings.serve_options()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    router(&settings, &hub).run_on(listener, settings.serve_options())
 }
 
 fn settings(args: &Parsed) -> Settings {

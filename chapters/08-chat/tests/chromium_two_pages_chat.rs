@@ -10,49 +10,8 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::start;
-use wsbook_peers::{CHROMIUM_ARGS, chromium, node, run_with_timeout};
-
-/// Runs a playwright-core script; `body` is the inside of `async (browser) => { ... }`
-/// and returns a JSON-serialisable value.
-fn run_chromium(body: &str, env: &[(&str, String)]) -> serde_json::Value {
-    let script = format!(
-        r"
-const {{ chromium }} = require('playwright-core');
-(async () => {{
-  const browser = await chromium.launch({{
-    executablePath: process.env.CHROMIUM,
-    args: JSON.parse(process.env.CHROMIUM_ARGS),
-  }});
-  const pageErrors = [];
-  const watch = (page) => page.on('pageerror', (error) => pageErrors.push(String(error)));
-  const result = await (async (browser) => {{ {body} }})(browser);
-  console.log(JSON.stringify({{ result, pageErrors }}));
-  await browser.close();
-}})().catch((e) => {{ console.error(e); process.exit(1); }});
-"
-    );
-    let quoted: Vec<String> = CHROMIUM_ARGS.iter().map(|a| format!("\"{a}\"")).collect();
-    let mut command = node();
-    command
-        .args(["-e", &script])
-        .env("CHROMIUM", chromium())
-        .env("CHROMIUM_ARGS", format!("[{}]", quoted.join(",")));
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let (ok, stdout, stderr) = run_with_timeout(command, Duration::from_secs(120));
-    assert!(
-        ok,
-        "the Chromium script failed\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    let output: serde_json::Value = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("script output is not JSON ({e}): {stdout}"));
-    assert_eq!(output["pageErrors"], serde_json::json!([]), "a page threw");
-    output["result"].clone()
-}
+use wsbook_peers::run_in_chromium;
 
 const TWO_PAGES: &str = r##"
   const context = await browser.newContext();
@@ -103,7 +62,7 @@ const TWO_PAGES: &str = r##"
 #[test]
 fn a_message_typed_in_one_page_appears_in_the_other() {
     let server = start(&[]);
-    let result = run_chromium(
+    let result = run_in_chromium(
         TWO_PAGES,
         &[("PAGE_URL", format!("http://{}/", server.addr))],
     );
@@ -200,7 +159,7 @@ const CROSS_ORIGIN: &str = r#"
 fn a_page_from_another_origin_cannot_open_the_chat() {
     let home = start(&[]);
     let other = start(&[]);
-    let result = run_chromium(
+    let result = run_in_chromium(
         CROSS_ORIGIN,
         &[
             ("PAGE_URL", format!("http://{}/", home.addr)),

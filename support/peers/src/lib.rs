@@ -8,7 +8,8 @@
 //! installed fails the test with a message that says so; nothing is silently skipped.
 //!
 //! It also starts chapter servers as child processes and reads their
-//! `listening on ws://HOST:PORT` line, so tests use the real binaries on port 0.
+//! `listening on ws://HOST:PORT` line, so tests use the real binaries on port 0, and
+//! drives headless Chromium through playwright-core ([`browser`]).
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -16,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+pub mod browser;
+pub use browser::{of_kind, run_in_chromium, run_page};
 
 /// The workspace root (this crate lives in `support/peers`).
 pub fn workspace_root() -> PathBuf {
