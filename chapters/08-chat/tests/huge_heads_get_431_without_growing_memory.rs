@@ -136,9 +136,10 @@ fn ten_thousand_headers_and_an_8_mib_line_get_431_without_growing_memory() {
     // The server is fine.
     warm_up(addr);
     assert!(
-        server
-            .log()
-            .contains("no valid request head: more than 64 header fields"),
+        server.wait_for_log(
+            "no valid request head: more than 64 header fields",
+            std::time::Duration::from_secs(10)
+        ),
         "{}",
         server.log()
     );

@@ -47,7 +47,7 @@ fn max_message_refuses_one_byte_more_with_1009() {
         assert_eq!(close_code(&too_big), Some(1009), "{path}: {too_big:?}");
     }
     assert!(
-        server.log().contains("over the 1000-byte limit (1009)"),
+        server.wait_for_log("over the 1000-byte limit (1009)", Duration::from_secs(10)),
         "{}",
         server.log()
     );
@@ -129,7 +129,7 @@ fn handshake_timeout_answers_a_silent_client_with_408() {
         "{answer}"
     );
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        took >= Duration::from_millis(900) && took < Duration::from_secs(10),
         "{took:?}"
     );
 }
@@ -165,7 +165,7 @@ fn idle_timeout_drops_a_silent_peer_with_1011_and_keeps_a_live_one() {
     let started = Instant::now();
     let mut answer = Vec::new();
     silent
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(15)))
         .unwrap();
     let mut chunk = [0u8; 256];
     loop {
@@ -182,7 +182,7 @@ fn idle_timeout_drops_a_silent_peer_with_1011_and_keeps_a_live_one() {
     );
     assert_eq!(close_code(&events), Some(1011), "{events:?}");
     assert!(
-        took >= Duration::from_millis(1500) && took < Duration::from_secs(6),
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(12),
         "{took:?}"
     );
     let pings = live_thread.join().unwrap();
@@ -209,7 +209,10 @@ fn allow_origin_is_repeatable_and_star_allows_any() {
     let (status, _, _, _) = upgrade(any.addr, "/chat", &[("Origin", "http://c.example")]);
     assert_eq!(status, 101);
     assert!(
-        any.log().contains("/chat accepts pages from any origin"),
+        any.wait_for_log(
+            "/chat accepts pages from any origin",
+            Duration::from_secs(10)
+        ),
         "{}",
         any.log()
     );

@@ -188,5 +188,9 @@ fn five_hundred_drip_fed_handshakes_do_not_delay_an_honest_echo() {
         recovered,
         "threads or fds did not return to {before}: {after}"
     );
-    assert!(server.log().contains("408"), "{}", server.log());
+    assert!(
+        server.wait_for_log("408", Duration::from_secs(10)),
+        "{}",
+        server.log()
+    );
 }
