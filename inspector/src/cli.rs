@@ -249,7 +249,7 @@ fn decode(args: &DecodeArgs) -> ExitCode {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut count = 0u32;
     let mut write_failed = false;
-    while let Some(event) = decoder.next() {
+    while let Some(mut event) = decoder.next() {
         count = count.wrapping_add(1);
         if count.is_multiple_of(PROGRESS_EVERY) {
             bar.update(decoder.progress());
@@ -262,7 +262,7 @@ fn decode(args: &DecodeArgs) -> ExitCode {
         } else {
             writeln!(out, "{}", human_line(&event))
         };
-        pool::recycle(std::iter::once(event));
+        pool::recycle_event(&mut event);
         if result.is_err() {
             write_failed = true;
             break;

@@ -34,6 +34,34 @@ const DECIMAL_PAIRS: [[u8; 2]; 100] = {
     table
 };
 
+/// The digits serde_json writes for a timestamp: the shortest decimal that reads back
+/// as the same `f64`. For whole microseconds and seconds below 2^32 that is simply
+/// `secs.micros` without trailing zeros (an `f64` there is finer than 1 µs, so no other
+/// decimal with 6 or fewer fractional digits is as close); anything else goes through
+/// the float formatter.
+fn format_time(time: Timestamp, out: &mut String) {
+    use std::fmt::Write as _;
+    if (0..1 << 32).contains(&time.secs) && time.nanos.is_multiple_of(1000) {
+        let mut micros = time.nanos / 1000;
+        let _ = write!(out, "{}.", time.secs);
+        if micros == 0 {
+            out.push('0');
+            return;
+        }
+        let mut digits = 6;
+        while micros.is_multiple_of(10) {
+            micros /= 10;
+            digits -= 1;
+        }
+        let _ = write!(out, "{micros:0digits$}");
+        return;
+    }
+    let _ = write!(out, "{}", time.as_secs_f64());
+    if !out.contains(['.', 'e', 'E']) {
+        out.push_str(".0");
+    }
+}
+
 /// Whether any of the 8 bytes in `word` is a control character, `"` or `\`
 /// (the bit tricks of "Bit Twiddling Hacks": determine if a word has a byte less than n,
 /// or equal to n).
@@ -137,22 +165,23 @@ impl<W: Write> JsonLinesWriter<W> {
 
     fn time(&mut self, time: Timestamp) {
         if self.last_time != Some(time) {
-            // The same shortest round-trip digits serde_json writes.
             self.time_text.clear();
-            let _ = std::fmt::Write::write_fmt(
-                &mut self.time_text,
-                format_args!("{}", time.as_secs_f64()),
-            );
-            if !self.time_text.contains(['.', 'e', 'E']) {
-                self.time_text.push_str(".0");
-            }
+            format_time(time, &mut self.time_text);
             self.last_time = Some(time);
         }
         self.line.extend_from_slice(self.time_text.as_bytes());
     }
 
     fn address(&mut self, address: SocketAddr) {
-        if let Some((_, text)) = self.addresses.iter().find(|(a, _)| *a == address) {
+        if let Some(index) = self.addresses.iter().position(|(a, _)| *a == address) {
+            // Most recently used first: a frame's two addresses are found at once.
+            let at = if index > 1 {
+                self.addresses[..=index].rotate_right(1);
+                0
+            } else {
+                index
+            };
+            let text = &self.addresses[at].1;
             self.line.extend_from_slice(text.as_bytes());
             return;
         }
@@ -167,7 +196,18 @@ impl<W: Write> JsonLinesWriter<W> {
         let start = self.line.len();
         self.line.resize(start + bytes.len() * 2 + 2, b'"');
         let digits = &mut self.line[start + 1..start + 1 + bytes.len() * 2];
-        for (pair, &byte) in digits.chunks_exact_mut(2).zip(bytes) {
+        let mut out = digits.chunks_exact_mut(16);
+        let mut input = bytes.chunks_exact(8);
+        for (pairs, eight) in (&mut out).zip(&mut input) {
+            for (pair, &byte) in pairs.chunks_exact_mut(2).zip(eight) {
+                pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
+            }
+        }
+        for (pair, &byte) in out
+            .into_remainder()
+            .chunks_exact_mut(2)
+            .zip(input.remainder())
+        {
             pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
         }
     }
@@ -176,20 +216,25 @@ impl<W: Write> JsonLinesWriter<W> {
     fn string(&mut self, text: &str) {
         self.line.push(b'"');
         let bytes = text.as_bytes();
-        // Fast path: skip 8 bytes at a time while none needs escaping.
-        let mut clean = 0;
-        while clean + 8 <= bytes.len() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[clean..clean + 8]);
-            if needs_escape(u64::from_le_bytes(word)) {
-                break;
-            }
-            clean += 8;
-        }
-        self.line.extend_from_slice(&bytes[..clean]);
-        let bytes = &bytes[clean..];
+        // Copy runs of bytes that need no escaping, skipping 8 at a time; escape the
+        // byte that stops a run, then carry on.
         let mut start = 0;
-        for (index, &byte) in bytes.iter().enumerate() {
+        let mut at = 0;
+        let mut window_end = 0;
+        while at < bytes.len() {
+            if at >= window_end {
+                if at + 8 <= bytes.len() {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(&bytes[at..at + 8]);
+                    if !needs_escape(u64::from_le_bytes(word)) {
+                        at += 8;
+                        continue;
+                    }
+                }
+                // Something in the next 8 bytes needs escaping: go byte by byte there.
+                window_end = (at + 8).min(bytes.len());
+            }
+            let byte = bytes[at];
             let escape: &[u8] = match byte {
                 b'"' => b"\\\"",
                 b'\\' => b"\\\\",
@@ -199,17 +244,20 @@ impl<W: Write> JsonLinesWriter<W> {
                 0x08 => b"\\b",
                 0x0c => b"\\f",
                 0x00..=0x1f => b"",
-                _ => continue,
+                _ => {
+                    at += 1;
+                    continue;
+                }
             };
-            self.line.extend_from_slice(&bytes[start..index]);
+            self.line.extend_from_slice(&bytes[start..at]);
             if escape.is_empty() {
                 self.line.extend_from_slice(b"\\u00");
-                self.line.push(HEX[usize::from(byte >> 4)]);
-                self.line.push(HEX[usize::from(byte & 0x0f)]);
+                self.line.extend_from_slice(&HEX_PAIRS[usize::from(byte)]);
             } else {
                 self.line.extend_from_slice(escape);
             }
-            start = index + 1;
+            at += 1;
+            start = at;
         }
         self.line.extend_from_slice(&bytes[start..]);
         self.line.push(b'"');
@@ -442,6 +490,65 @@ mod tests {
                     slow,
                     "{byte:#x} at {position}"
                 );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_escaped_as_serde_escapes_it(text in "\\PC*|[\\x00-\\x7f]{0,64}") {
+            let mut writer = JsonLinesWriter::new(Vec::new());
+            writer.string(&text);
+            proptest::prop_assert_eq!(
+                String::from_utf8(writer.line).unwrap(),
+                serde_json::to_string(&text).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn microsecond_times_are_written_as_serde_writes_the_float() {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases = vec![
+            Timestamp::new(0, 0),
+            Timestamp::new(1, 0),
+            Timestamp::new(1_700_000_000, 100_000_000),
+            Timestamp::new(1_700_000_000, 1_000),
+            Timestamp::new(4_294_967_295, 999_999_000),
+            Timestamp::new(1_795_448_300, 251_992_000),
+            Timestamp::new(1_700_000_000, 123_456_789),
+        ];
+        for _ in 0..200_000 {
+            let secs = i64::try_from(next() % (1 << 32)).unwrap();
+            cases.push(Timestamp::new(secs, (next() % 1_000_000) * 1000));
+        }
+        for time in cases {
+            let mut ours = String::new();
+            format_time(time, &mut ours);
+            assert_eq!(ours, serde_json::to_string(&time).unwrap(), "{time:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_cached_correctly() {
+        let mut writer = JsonLinesWriter::new(Vec::new());
+        let addresses: Vec<SocketAddr> = (0..20)
+            .map(|i| format!("10.0.0.{i}:{}", 1000 + i).parse().unwrap())
+            .collect();
+        for round in 0..3 {
+            for (i, address) in addresses.iter().enumerate() {
+                let other = addresses[(i * 7 + round) % addresses.len()];
+                for a in [*address, other] {
+                    writer.line.clear();
+                    writer.address(a);
+                    assert_eq!(writer.line, format!("\"{a}\"").as_bytes());
+                }
             }
         }
     }

@@ -40,25 +40,28 @@ pub fn give(buffer: Vec<u8>) {
 /// Takes finished events apart and keeps their buffers for the next ones. Call it on
 /// the thread that runs the decoder.
 pub fn recycle(events: impl IntoIterator<Item = Event>) {
-    BYTES.with_borrow_mut(|pool| {
-        for event in events {
-            match event {
-                Event::Frame(frame) => {
-                    keep(pool, frame.header);
-                    keep(pool, frame.payload);
-                    keep(pool, frame.wire_payload);
-                    if let Some(text) = frame.text {
-                        keep(pool, text.into_bytes());
-                    }
-                }
-                Event::Message(message) => {
-                    if let Some(text) = message.text {
-                        keep(pool, text.into_bytes());
-                    }
-                }
-                _ => {}
+    for mut event in events {
+        recycle_event(&mut event);
+    }
+}
+
+/// Takes one finished event's buffers (it is left with empty ones).
+pub fn recycle_event(event: &mut Event) {
+    BYTES.with_borrow_mut(|pool| match event {
+        Event::Frame(frame) => {
+            keep(pool, std::mem::take(&mut frame.header));
+            keep(pool, std::mem::take(&mut frame.payload));
+            keep(pool, std::mem::take(&mut frame.wire_payload));
+            if let Some(text) = frame.text.take() {
+                keep(pool, text.into_bytes());
             }
         }
+        Event::Message(message) => {
+            if let Some(text) = message.text.take() {
+                keep(pool, text.into_bytes());
+            }
+        }
+        _ => {}
     });
 }
 
