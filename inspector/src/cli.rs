@@ -219,7 +219,7 @@ impl Filter {
     }
 }
 
-/// The progress bar is updated every this many events.
+/// The progress bar is updated every this many packets.
 const PROGRESS_EVERY: u32 = 8192;
 
 fn decode(args: &DecodeArgs) -> ExitCode {
@@ -247,25 +247,27 @@ fn decode(args: &DecodeArgs) -> ExitCode {
     let mut bar = ProgressBar::new(decoder.progress().total_bytes);
     let mut json = JsonLinesWriter::new(io::stdout().lock());
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut count = 0u32;
     let mut write_failed = false;
-    while let Some(mut event) = decoder.next() {
-        count = count.wrapping_add(1);
-        if count.is_multiple_of(PROGRESS_EVERY) {
+    let mut packets = 0u32;
+    'packets: while let Some(events) = decoder.next_events() {
+        for event in events.iter_mut() {
+            if !filter.keep(event) {
+                continue;
+            }
+            let result = if args.json {
+                json.write_event(event)
+            } else {
+                writeln!(out, "{}", human_line(event))
+            };
+            pool::recycle_event(event);
+            if result.is_err() {
+                write_failed = true;
+                break 'packets;
+            }
+        }
+        packets = packets.wrapping_add(1);
+        if packets.is_multiple_of(PROGRESS_EVERY) {
             bar.update(decoder.progress());
-        }
-        if !filter.keep(&event) {
-            continue;
-        }
-        let result = if args.json {
-            json.write_event(&event)
-        } else {
-            writeln!(out, "{}", human_line(&event))
-        };
-        pool::recycle_event(&mut event);
-        if result.is_err() {
-            write_failed = true;
-            break;
         }
     }
     write_failed |= json.flush().is_err() || out.flush().is_err();

@@ -434,3 +434,20 @@ fn max_payload_cuts_payloads_in_events() {
     };
     assert_eq!(m.payload_len, 1000);
 }
+
+#[test]
+fn next_events_gives_what_the_iterator_gives() {
+    let mut b = Builder::new("10.0.0.1:40000", "10.0.0.2:80");
+    conversation(&mut b);
+    let bytes = b.bytes();
+    let iterated = decode(&bytes);
+    let mut decoder =
+        ws_inspector::CaptureDecoder::new(&bytes[..], None, Options::default()).unwrap();
+    // Mix both ways: one event through the iterator, then the rest in place.
+    let mut in_place = vec![decoder.next().unwrap()];
+    while let Some(events) = decoder.next_events() {
+        in_place.append(events);
+    }
+    assert_eq!(in_place, iterated);
+    assert!(decoder.next_events().is_none());
+}
