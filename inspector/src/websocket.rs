@@ -242,6 +242,27 @@ struct Resync {
     lost_at: PacketRef,
 }
 
+impl Resync {
+    /// Forgets the bytes before the next candidate: they can no longer start a frame, so
+    /// the buffer stays bounded however long the search takes.
+    fn drop_before_candidate(&mut self) {
+        let cut = match self.chunks.get(self.next_candidate) {
+            Some(&(position, _)) => position,
+            None => return,
+        };
+        if cut == 0 {
+            return;
+        }
+        self.buf.drain(..cut);
+        self.chunks.drain(..self.next_candidate);
+        for chunk in &mut self.chunks {
+            chunk.0 -= cut;
+        }
+        self.next_candidate = 0;
+        self.skipped += cut as u64;
+    }
+}
+
 #[derive(Debug)]
 enum State {
     Header {
@@ -848,6 +869,7 @@ impl DirectionDecoder {
                 Verdict::NeedMore | Verdict::Reject => {
                     if let State::Lost(resync) = &mut self.state {
                         resync.next_candidate += 1;
+                        resync.drop_before_candidate();
                     }
                 }
             }
@@ -1353,6 +1375,32 @@ mod tests {
             errors[0].contains(&format!("skipping {} bytes", lost.len())),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn the_search_for_a_boundary_holds_a_bounded_amount_of_data() {
+        let mut d = decoder(Side::Server);
+        let mut out = Vec::new();
+        d.gap(10, at(1), &mut out);
+        // Every chunk starts like a plausible 65 535-byte binary frame, and none is
+        // followed by a second header where it ends: candidates wait, then give up.
+        let mut chunk = vec![0x82, 126, 0xff, 0xff];
+        chunk.resize(1000, 0x55);
+        for n in 0..5000 {
+            d.feed(&chunk, at(n + 2), &mut out);
+            if let State::Lost(resync) = &d.state {
+                assert!(
+                    resync.buf.len() <= 2 * RESYNC_WINDOW,
+                    "{} bytes held",
+                    resync.buf.len()
+                );
+            }
+        }
+        assert!(frames(&out).is_empty());
+        d.finish(at(9999), &mut out);
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("could not be decoded"), "{errors:?}");
     }
 
     #[test]
