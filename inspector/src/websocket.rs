@@ -246,9 +246,8 @@ impl Resync {
     /// Forgets the bytes before the next candidate: they can no longer start a frame, so
     /// the buffer stays bounded however long the search takes.
     fn drop_before_candidate(&mut self) {
-        let cut = match self.chunks.get(self.next_candidate) {
-            Some(&(position, _)) => position,
-            None => return,
+        let Some(&(cut, _)) = self.chunks.get(self.next_candidate) else {
+            return;
         };
         if cut == 0 {
             return;
