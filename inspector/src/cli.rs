@@ -33,6 +33,20 @@ enum Command {
     Stats(StatsArgs),
     /// Live traffic: forward clients to a server and decode both directions as they pass.
     Proxy(crate::proxy::cli::ProxyArgs),
+    /// Draw one frame's RFC 6455 §5.2 bit diagram as SVG (the book's figures).
+    Diagram(DiagramArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DiagramArgs {
+    /// The capture file.
+    file: PathBuf,
+    /// The frame's number (the `index` of `decode --json`, counted from 0).
+    #[arg(long, value_name = "N")]
+    frame: u64,
+    /// Where to write the SVG (`-` for stdout).
+    #[arg(long, value_name = "OUT")]
+    svg: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,28 +111,19 @@ pub fn main() -> ExitCode {
         Some(Command::Decode(args)) => decode(&args),
         Some(Command::Stats(args)) => stats(&args),
         Some(Command::Proxy(args)) => crate::proxy::cli::run(&args),
+        Some(Command::Diagram(args)) => crate::diagram::command::run(&args.file, args.frame, &args.svg),
         None => open_gui(cli.file.as_deref()),
     }
 }
 
-/// `ws-inspector [FILE]`: the GUI's entry point.
-///
-/// The GUI is not built yet: until it is, a FILE is decoded to stdout like
-/// `ws-inspector decode FILE`, and no FILE prints the help.
+/// `ws-inspector [FILE]`: the GUI (on a capture built into the binary when no FILE).
 pub fn open_gui(file: Option<&Path>) -> ExitCode {
-    if let Some(file) = file {
-        decode(&DecodeArgs {
-            file: file.to_path_buf(),
-            json: false,
-            conn: None,
-            opcode: None,
-            max_payload: None,
-            messages: false,
-        })
-    } else {
-        let mut command = <Cli as clap::CommandFactory>::command();
-        let _ = command.print_help();
-        ExitCode::from(2)
+    match crate::gui::run(file.map(Path::to_path_buf)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ws-inspector: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -39,6 +39,9 @@
 //! - [`model`] — the events: the stable, serialisable output (JSON Lines fields).
 //! - [`display`] — one human line per event.
 //! - [`jsonl`] — JSON Lines output (the schema is the model's serde derive, written fast).
+//! - [`diagram`] — the RFC 6455 §5.2 bit diagram of one frame, as data, and as SVG
+//!   ([`diagram::svg`], for `ws-inspector diagram`).
+//! - [`gui`] — the window (egui): connections, frame table, bit diagram, hex, payload.
 //! - [`stats`] — per-connection counts.
 //! - [`pool`] — optional buffer reuse for programs that decode millions of frames.
 //! - [`time`] — timestamps and packet references.
@@ -52,8 +55,10 @@
 pub mod capture;
 pub mod cli;
 pub mod decoder;
+pub mod diagram;
 pub mod deflate;
 pub mod display;
+pub mod gui;
 pub mod ip;
 pub mod jsonl;
 pub mod link;

@@ -86,9 +86,20 @@ fn decode_prints_one_line_per_event_with_the_chapters_display() {
         lines[4].contains("BINARY fin ab ab ab ab ab ab ab ab .. [300 bytes]"),
         "{text}"
     );
-    // Without a subcommand, a FILE is decoded the same way (until the GUI lands).
-    let plain = run(&[file.to_str().unwrap()]);
-    assert_eq!(stdout(&plain), text);
+    // Without a subcommand, a FILE opens the window: with no display, that fails
+    // cleanly (exit 1, a message), and a file that is not a capture fails before any
+    // window is tried.
+    let gui = bin()
+        .arg(&file)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(gui.status.code(), Some(1));
+    assert!(stderr(&gui).contains("cannot open the window"), "{}", stderr(&gui));
+    let missing = bin().arg("/nonexistent/capture.pcap").output().unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("/nonexistent/capture.pcap"), "{}", stderr(&missing));
 }
 
 #[test]

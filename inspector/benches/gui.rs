@@ -1,0 +1,206 @@
+//! The window on a capture of a million frames: how soon the first rows show, and how
+//! long each UI frame takes while the user scrolls.
+//!
+//! `cargo bench -p ws-inspector --bench gui [-- CAPTURE]`
+//!
+//! Without CAPTURE it uses `target/bench/inspector-1m.pcapng`, writing it first with the
+//! crate's `make_bench_capture` example (1 000 000 frames, deterministic).
+//!
+//! A UI frame is measured as eframe runs it on the CPU: the egui pass (`InspectorApp::ui`,
+//! layout) plus tessellation into triangles, on a 1280×800 window; only the GPU upload and
+//! draw are left out. The reference, measured in the same run, is the core decoder alone
+//! (no GUI, no thread): the GUI's total load time is printed as a ratio of it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::{Event, Key, Modifiers, MouseWheelUnit, Pos2, RawInput, Rect, TouchPhase, vec2};
+use ws_inspector::gui::state::Settings;
+use ws_inspector::gui::worker::MAX_PAYLOAD;
+use ws_inspector::gui::{InspectorApp, Source};
+use ws_inspector::model::Event as Decoded;
+use ws_inspector::{CaptureDecoder, Options};
+
+const FRAMES: u64 = 1_000_000;
+
+fn capture_path() -> PathBuf {
+    if let Some(path) = std::env::args().skip(1).find(|a| !a.starts_with("--")) {
+        return PathBuf::from(path);
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    let path = dir.join("inspector-1m.pcapng");
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        eprintln!("writing {} ({FRAMES} frames)…", path.display());
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = std::process::Command::new(cargo)
+            .args(["run", "--release", "-q", "-p", "ws-inspector", "--example", "make_bench_capture", "--"])
+            .arg(&path)
+            .arg(FRAMES.to_string())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "make_bench_capture failed");
+    }
+    path
+}
+
+/// One UI frame as eframe runs it on the CPU: the egui pass, then tessellation.
+fn frame(ctx: &egui::Context, app: &mut InspectorApp, events: Vec<Event>) -> Duration {
+    let input = RawInput {
+        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1280.0, 800.0))),
+        events,
+        ..RawInput::default()
+    };
+    let start = Instant::now();
+    let output = ctx.run_ui(input, |ui| app.ui(ui));
+    let triangles = ctx.tessellate(output.shapes, output.pixels_per_point);
+    std::hint::black_box(triangles);
+    start.elapsed()
+}
+
+fn key(key: Key) -> Event {
+    Event::Key {
+        key,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::NONE,
+    }
+}
+
+fn wheel(lines: f32) -> Vec<Event> {
+    vec![
+        Event::PointerMoved(Pos2::new(700.0, 200.0)),
+        Event::MouseWheel {
+            unit: MouseWheelUnit::Line,
+            delta: vec2(0.0, -lines),
+            phase: TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: Modifiers::NONE,
+        },
+    ]
+}
+
+struct Stats {
+    median: Duration,
+    p99: Duration,
+    max: Duration,
+    count: usize,
+}
+
+fn stats(mut times: Vec<Duration>) -> Stats {
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    Stats {
+        median: at(0.5),
+        p99: at(0.99),
+        max: *times.last().unwrap(),
+        count: times.len(),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn print(label: &str, s: &Stats) {
+    println!(
+        "  {label:<44} median {:6.2} ms   p99 {:6.2} ms   max {:6.2} ms   ({} frames)",
+        ms(s.median),
+        ms(s.p99),
+        ms(s.max),
+        s.count
+    );
+}
+
+fn main() {
+    let path = capture_path();
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+
+    // Reference: the core decoder alone, same options as the GUI's worker.
+    let options = Options {
+        max_payload: MAX_PAYLOAD,
+        ..Options::default()
+    };
+    let start = Instant::now();
+    let mut frames = 0u64;
+    for event in CaptureDecoder::open(&path, options).unwrap() {
+        if let Decoded::Frame(_) = event {
+            frames += 1;
+        }
+    }
+    let reference = start.elapsed();
+    println!(
+        "capture: {} ({:.1} MB, {frames} frames)",
+        path.display(),
+        size as f64 / 1e6
+    );
+    println!("reference: the core decoder alone decodes it in {:.0} ms", ms(reference));
+
+    // The GUI, as eframe drives it: one UI frame after another.
+    let ctx = egui::Context::default();
+    let mut app = InspectorApp::with_settings(Settings::default(), Some(ctx.clone()));
+    let opened = Instant::now();
+    app.open(&ctx, Source::File(path.clone()));
+    let mut loading = Vec::new();
+    let mut first_rows = None;
+    loop {
+        loading.push(frame(&ctx, &mut app, Vec::new()));
+        if first_rows.is_none() && !app.capture.visible.is_empty() {
+            first_rows = Some(opened.elapsed());
+        }
+        let done = app.loader.as_ref().is_some_and(|l| l.is_done())
+            && app.capture.visible.len() == app.capture.frames.len();
+        if done {
+            break;
+        }
+        assert!(opened.elapsed() < Duration::from_secs(600), "loading takes too long");
+    }
+    let loaded = opened.elapsed();
+    let first_rows = first_rows.unwrap();
+    assert_eq!(app.capture.frames.len() as u64, frames, "the GUI holds every frame");
+    println!(
+        "GUI: first rows on screen after {:.1} ms (goal < 2000 ms); all {} frames in the table after {:.0} ms = {:.2}× the reference",
+        ms(first_rows),
+        app.capture.frames.len(),
+        ms(loaded),
+        loaded.as_secs_f64() / reference.as_secs_f64()
+    );
+    println!("UI frame time (egui pass + tessellation, 1280×800):");
+    print("while the file loads", &stats(loading));
+
+    let mut scrolling = Vec::new();
+    for _ in 0..300 {
+        scrolling.push(frame(&ctx, &mut app, vec![key(Key::PageDown)]));
+    }
+    print("Page Down ×300 (selection + scroll)", &stats(std::mem::take(&mut scrolling)));
+    for _ in 0..300 {
+        scrolling.push(frame(&ctx, &mut app, wheel(40.0)));
+    }
+    print("mouse wheel ×300", &stats(std::mem::take(&mut scrolling)));
+    for step in 0..200 {
+        let k = [Key::End, Key::Home, Key::J, Key::K][step % 4];
+        scrolling.push(frame(&ctx, &mut app, vec![key(k)]));
+    }
+    print("End / Home / j / k ×200", &stats(std::mem::take(&mut scrolling)));
+    for step in 0..200 {
+        let k = if step % 2 == 0 { Key::N } else { Key::P };
+        scrolling.push(frame(&ctx, &mut app, vec![key(k)]));
+    }
+    print("n / p (next / previous message) ×200", &stats(std::mem::take(&mut scrolling)));
+    // A filter over a million frames: the list is rebuilt a chunk per frame.
+    app.settings.filters.search = "zzzz-not-there".to_string();
+    let start = Instant::now();
+    let mut filtering = Vec::new();
+    loop {
+        filtering.push(frame(&ctx, &mut app, Vec::new()));
+        if app.capture.filtered_all() {
+            break;
+        }
+    }
+    assert!(app.capture.visible.is_empty());
+    let refilter = start.elapsed();
+    print("search the payloads of every frame", &stats(filtering));
+    println!("  (the search over all frames took {:.0} ms, spread over frames)", ms(refilter));
+}
