@@ -121,6 +121,7 @@ fn main() {
     // Reference: the core decoder alone, same options as the GUI's worker.
     let options = Options {
         max_payload: MAX_PAYLOAD,
+        keep_wire_payload: true,
         ..Options::default()
     };
     let start = Instant::now();

@@ -244,6 +244,9 @@ pub struct Context<'a> {
     pub compressed: bool,
     /// The payload bytes given are the *inflated* message data, not the wire bytes.
     pub payload_inflated: bool,
+    /// The payload exactly as on the wire (masked, compressed), when known: the hex
+    /// view then shows the real bytes of a compressed frame.
+    pub wire_payload: Option<&'a [u8]>,
     /// Sent by the client (`Some(true)`), the server (`Some(false)`), or unknown.
     pub from_client: Option<bool>,
     /// Rule names of the violations the decoder found in this frame.
@@ -374,11 +377,11 @@ pub fn layout(header: &[u8], payload: &[u8], context: Context<'_>) -> Option<Dia
     let shown_bytes = shown_bits / 8;
     let payload_not_drawn = parsed.payload_len - shown_bytes;
     if parsed.payload_len > 0 {
-        // The bytes the hex view has for the payload: as captured, or inflated.
-        let captured = if context.payload_inflated {
-            payload.len() as u64
-        } else {
-            (payload.len() as u64).min(parsed.payload_len)
+        // The bytes the hex view has for the payload: as on the wire, or inflated.
+        let captured = match (context.wire_payload, context.payload_inflated) {
+            (Some(wire), _) => (wire.len() as u64).min(parsed.payload_len),
+            (None, true) => payload.len() as u64,
+            (None, false) => (payload.len() as u64).min(parsed.payload_len),
         };
         fields.push(Field {
             kind: FieldKind::Payload,
@@ -404,7 +407,10 @@ pub fn layout(header: &[u8], payload: &[u8], context: Context<'_>) -> Option<Dia
 
     let segments = cut_into_rows(&fields, at_bit + shown_bits);
     let rows = segments.iter().map(|s| s.row + 1).max().unwrap_or(1);
-    let (wire, unmasked) = frame_bytes(header, payload, &parsed, context.payload_inflated);
+    let (wire, unmasked) = match context.wire_payload {
+        Some(wire_payload) => wire_and_unmasked(header, wire_payload, &parsed),
+        None => frame_bytes(header, payload, &parsed, context.payload_inflated),
+    };
     Some(Diagram {
         fields,
         segments,
@@ -439,6 +445,21 @@ fn frame_bytes(
         // Masking is its own inverse (§5.3): masking the unmasked payload again gives
         // the bytes that were on the wire.
         for (i, byte) in wire[header.len()..].iter_mut().enumerate() {
+            *byte ^= key[i % 4];
+        }
+    }
+    (wire, unmasked)
+}
+
+/// The frame from its wire bytes: as they are, and with the payload unmasked (still
+/// compressed, if it was).
+fn wire_and_unmasked(header: &[u8], wire_payload: &[u8], parsed: &FrameHeader) -> (Vec<u8>, Vec<u8>) {
+    let wire_payload = &wire_payload[..wire_payload.len().min(parsed.payload_len as usize)];
+    let mut wire = header.to_vec();
+    wire.extend_from_slice(wire_payload);
+    let mut unmasked = wire.clone();
+    if let Some(key) = parsed.mask {
+        for (i, byte) in unmasked[header.len()..].iter_mut().enumerate() {
             *byte ^= key[i % 4];
         }
     }
@@ -645,6 +666,37 @@ mod tests {
             .collect();
         assert_eq!(rows, [(0, 16, 32, false), (1, 0, 32, true), (2, 0, 16, false)]);
         assert!(field(&diagram, FieldKind::Payload).meaning.contains("0 captured"));
+    }
+
+    #[test]
+    fn compressed_frames_show_wire_bytes_and_inflated_text() {
+        // RFC 7692 §7.2.3.1: "Hello" compressed is c1 07 f2 48 cd c9 c9 07 00; masked
+        // here with the RFC 6455 §5.7 key.
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let compressed = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        let masked: Vec<u8> = compressed.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect();
+        let header = [0xc1, 0x87, 0x37, 0xfa, 0x21, 0x3d];
+        let context = Context {
+            compressed: true,
+            payload_inflated: true,
+            wire_payload: Some(&masked),
+            ..Context::default()
+        };
+        let diagram = layout(&header, b"Hello", context).unwrap();
+        assert_eq!(&diagram.wire[6..], masked.as_slice());
+        assert_eq!(&diagram.unmasked[6..], compressed.as_slice());
+        let payload = field(&diagram, FieldKind::Payload);
+        assert_eq!(payload.value, "\"Hello\"");
+        assert_eq!(payload.bytes, 6..13);
+        assert_eq!(field(&diagram, FieldKind::Rsv1).meaning, "compressed (permessage-deflate)");
+        // Without the wire bytes: the header, then the inflated payload.
+        let context = Context {
+            wire_payload: None,
+            ..context
+        };
+        let diagram = layout(&header, b"Hello", context).unwrap();
+        assert_eq!(diagram.wire, header);
+        assert_eq!(&diagram.unmasked[6..], b"Hello");
     }
 
     #[test]

@@ -187,7 +187,7 @@ fn every_built_in_capture_opens_and_every_panel_draws() {
                 .get_by(|node| node.label().is_some_and(|l| l == tab || l.starts_with(&prefix)))
                 .click();
             harness.run_steps(2);
-            for _ in 0..frames.min(20) {
+            for _ in 0..frames.min(8) {
                 harness.key_press(Key::J);
                 harness.run_steps(1);
             }
@@ -196,7 +196,7 @@ fn every_built_in_capture_opens_and_every_panel_draws() {
         }
         harness.get_by_label("Messages").click();
         harness.run_steps(2);
-        for _ in 0..harness.state().capture.messages.len().min(20) {
+        for _ in 0..harness.state().capture.messages.len().min(8) {
             harness.key_press(Key::J);
             harness.run_steps(1);
         }

@@ -26,6 +26,7 @@ pub fn of_frame(frame: &FrameEvent) -> Option<Diagram> {
         Context {
             compressed: frame.compressed,
             payload_inflated: frame.compressed,
+            wire_payload: (frame.compressed && !frame.wire_payload.is_empty()).then_some(&frame.wire_payload[..]),
             from_client: Some(frame.from == Side::Client),
             rules: &rules,
         },
@@ -53,6 +54,7 @@ pub fn title(frame: &FrameEvent, file: &Path) -> String {
 pub fn render_frame(file: &Path, index: u64) -> Result<String, String> {
     let options = Options {
         max_payload: MAX_PAYLOAD,
+        keep_wire_payload: true,
         ..Options::default()
     };
     let decoder = CaptureDecoder::open(file, options).map_err(|error| error.to_string())?;

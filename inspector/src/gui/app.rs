@@ -518,6 +518,7 @@ pub fn frame_diagram(frame: &FrameRow) -> Option<Diagram> {
         diagram::Context {
             compressed: frame.compressed,
             payload_inflated: frame.compressed,
+            wire_payload: frame.compressed.then_some(&frame.wire_payload[..]),
             from_client: Some(frame.from == Side::Client),
             rules: &rules,
         },

@@ -17,12 +17,15 @@ const ROW_HEIGHT: f32 = 18.0;
 
 /// Shows the hex view.
 pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover, next_hover: &mut Hover) {
-    let masked = frame.mask_key.is_some() && !frame.compressed;
+    let inflated_only = frame.compressed && frame.wire_payload.is_empty();
+    let masked = frame.mask_key.is_some() && !inflated_only;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Bytes").strong());
         let kept = diagram.unmasked.len().saturating_sub(diagram.header_len);
-        let note = if frame.compressed {
+        let note = if frame.compressed && frame.wire_payload.is_empty() {
             format!("header {} + payload inflated to {kept}", diagram.header_len)
+        } else if frame.compressed {
+            format!("header {} + payload {} compressed (Payload tab: inflated)", diagram.header_len, diagram.payload_len)
         } else if (kept as u64) < diagram.payload_len {
             format!("header {} + payload {} ({kept} kept)", diagram.header_len, diagram.payload_len)
         } else {
@@ -37,11 +40,12 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
     let block = cell * PER_ROW as f32 + char_width * 1.5;
 
     // Columns: offset | wire | unmasked (masked frames only) | text.
-    let columns: Vec<(&str, &[u8])> = if frame.compressed {
+    let columns: Vec<(&str, &[u8])> = if inflated_only {
         // The compressed bytes are not kept: show the header and the inflated payload.
         vec![("header + payload inflated", &diagram.unmasked[..])]
     } else if masked {
-        vec![("on the wire (masked)", &diagram.wire[..]), ("unmasked", &diagram.unmasked[..])]
+        let unmasked = if frame.compressed { "unmasked (still compressed)" } else { "unmasked" };
+        vec![("on the wire (masked)", &diagram.wire[..]), (unmasked, &diagram.unmasked[..])]
     } else {
         vec![("on the wire (not masked)", &diagram.wire[..])]
     };

@@ -47,6 +47,9 @@ pub struct FrameRow {
     header_len: u8,
     /// Payload, unmasked (inflated when compressed), cut at the decoder's `max_payload`.
     pub payload: Box<[u8]>,
+    /// Compressed frames only: the payload as on the wire (masked, compressed), cut
+    /// likewise. Uncompressed frames' wire bytes are `payload` masked again.
+    pub wire_payload: Box<[u8]>,
     /// Close code (close frames).
     pub close_code: Option<u16>,
     /// Rules this frame breaks.
@@ -78,6 +81,11 @@ impl FrameRow {
             header,
             header_len: header_len as u8,
             payload: event.payload.into_boxed_slice(),
+            wire_payload: if event.compressed {
+                event.wire_payload.into_boxed_slice()
+            } else {
+                Box::default()
+            },
             close_code: event.close_code,
             violations: event.violations.into_boxed_slice(),
             message: NO_MESSAGE,
@@ -608,6 +616,7 @@ mod tests {
             header,
             header_len: 2,
             payload: payload.into(),
+            wire_payload: Box::default(),
             close_code: None,
             violations: Box::new([]),
             message: NO_MESSAGE,
@@ -671,7 +680,7 @@ mod tests {
             dst: "127.0.0.1:2".parse().unwrap(),
             from: Side::Client,
             opcode: 1,
-            opcode_name: "TEXT".to_string(),
+            opcode_name: "TEXT".into(),
             frames: 2,
             payload_len: 12,
             payload: b"Hello, world".to_vec(),

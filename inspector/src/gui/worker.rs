@@ -188,6 +188,9 @@ fn decode(
 ) -> Result<(), String> {
     let options = Options {
         max_payload: MAX_PAYLOAD,
+        // Compressed frames' bytes as they were on the wire, for the hex view (the
+        // payload the events carry is inflated).
+        keep_wire_payload: true,
         ..Options::default()
     };
     match source {
