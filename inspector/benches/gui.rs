@@ -35,7 +35,16 @@ fn capture_path() -> PathBuf {
         eprintln!("writing {} ({FRAMES} frames)…", path.display());
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
         let status = std::process::Command::new(cargo)
-            .args(["run", "--release", "-q", "-p", "ws-inspector", "--example", "make_bench_capture", "--"])
+            .args([
+                "run",
+                "--release",
+                "-q",
+                "-p",
+                "ws-inspector",
+                "--example",
+                "make_bench_capture",
+                "--",
+            ])
             .arg(&path)
             .arg(FRAMES.to_string())
             .status()
@@ -116,7 +125,7 @@ fn print(label: &str, s: &Stats) {
 
 fn main() {
     let path = capture_path();
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
 
     // Reference: the core decoder alone, same options as the GUI's worker.
     let options = Options {
@@ -137,7 +146,10 @@ fn main() {
         path.display(),
         size as f64 / 1e6
     );
-    println!("reference: the core decoder alone decodes it in {:.0} ms", ms(reference));
+    println!(
+        "reference: the core decoder alone decodes it in {:.0} ms",
+        ms(reference)
+    );
 
     // The GUI, as eframe drives it: one UI frame after another.
     let ctx = egui::Context::default();
@@ -151,16 +163,26 @@ fn main() {
         if first_rows.is_none() && !app.capture.visible.is_empty() {
             first_rows = Some(opened.elapsed());
         }
-        let done = app.loader.as_ref().is_some_and(|l| l.is_done())
+        let done = app
+            .loader
+            .as_ref()
+            .is_some_and(ws_inspector::gui::worker::Loader::is_done)
             && app.capture.visible.len() == app.capture.frames.len();
         if done {
             break;
         }
-        assert!(opened.elapsed() < Duration::from_secs(600), "loading takes too long");
+        assert!(
+            opened.elapsed() < Duration::from_secs(600),
+            "loading takes too long"
+        );
     }
     let loaded = opened.elapsed();
     let first_rows = first_rows.unwrap();
-    assert_eq!(app.capture.frames.len() as u64, frames, "the GUI holds every frame");
+    assert_eq!(
+        app.capture.frames.len() as u64,
+        frames,
+        "the GUI holds every frame"
+    );
     println!(
         "GUI: first rows on screen after {:.1} ms (goal < 2000 ms); all {} frames in the table after {:.0} ms = {:.2}× the reference",
         ms(first_rows),
@@ -175,7 +197,10 @@ fn main() {
     for _ in 0..300 {
         scrolling.push(frame(&ctx, &mut app, vec![key(Key::PageDown)]));
     }
-    print("Page Down ×300 (selection + scroll)", &stats(std::mem::take(&mut scrolling)));
+    print(
+        "Page Down ×300 (selection + scroll)",
+        &stats(std::mem::take(&mut scrolling)),
+    );
     for _ in 0..300 {
         scrolling.push(frame(&ctx, &mut app, wheel(40.0)));
     }
@@ -184,12 +209,18 @@ fn main() {
         let k = [Key::End, Key::Home, Key::J, Key::K][step % 4];
         scrolling.push(frame(&ctx, &mut app, vec![key(k)]));
     }
-    print("End / Home / j / k ×200", &stats(std::mem::take(&mut scrolling)));
+    print(
+        "End / Home / j / k ×200",
+        &stats(std::mem::take(&mut scrolling)),
+    );
     for step in 0..200 {
         let k = if step % 2 == 0 { Key::N } else { Key::P };
         scrolling.push(frame(&ctx, &mut app, vec![key(k)]));
     }
-    print("n / p (next / previous message) ×200", &stats(std::mem::take(&mut scrolling)));
+    print(
+        "n / p (next / previous message) ×200",
+        &stats(std::mem::take(&mut scrolling)),
+    );
     // A filter over a million frames: the list is rebuilt a chunk per frame.
     app.settings.filters.search = "zzzz-not-there".to_string();
     let start = Instant::now();
@@ -203,5 +234,8 @@ fn main() {
     assert!(app.capture.visible.is_empty());
     let refilter = start.elapsed();
     print("search the payloads of every frame", &stats(filtering));
-    println!("  (the search over all frames took {:.0} ms, spread over frames)", ms(refilter));
+    println!(
+        "  (the search over all frames took {:.0} ms, spread over frames)",
+        ms(refilter)
+    );
 }

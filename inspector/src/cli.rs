@@ -111,7 +111,9 @@ pub fn main() -> ExitCode {
         Some(Command::Decode(args)) => decode(&args),
         Some(Command::Stats(args)) => stats(&args),
         Some(Command::Proxy(args)) => crate::proxy::cli::run(&args),
-        Some(Command::Diagram(args)) => crate::diagram::command::run(&args.file, args.frame, &args.svg),
+        Some(Command::Diagram(args)) => {
+            crate::diagram::command::run(&args.file, args.frame, &args.svg)
+        }
         None => open_gui(cli.file.as_deref()),
     }
 }

@@ -453,7 +453,11 @@ fn frame_bytes(
 
 /// The frame from its wire bytes: as they are, and with the payload unmasked (still
 /// compressed, if it was).
-fn wire_and_unmasked(header: &[u8], wire_payload: &[u8], parsed: &FrameHeader) -> (Vec<u8>, Vec<u8>) {
+fn wire_and_unmasked(
+    header: &[u8],
+    wire_payload: &[u8],
+    parsed: &FrameHeader,
+) -> (Vec<u8>, Vec<u8>) {
     let wire_payload = &wire_payload[..wire_payload.len().min(parsed.payload_len as usize)];
     let mut wire = header.to_vec();
     wire.extend_from_slice(wire_payload);
@@ -587,7 +591,7 @@ pub fn close_code_name(code: u16) -> &'static str {
 mod tests {
     use super::*;
 
-    fn field<'a>(diagram: &'a Diagram, kind: FieldKind) -> &'a Field {
+    fn field(diagram: &Diagram, kind: FieldKind) -> &Field {
         diagram
             .fields
             .iter()
@@ -622,16 +626,27 @@ mod tests {
         assert_eq!(payload.bytes, 6..11);
         assert_eq!(payload.bits, 48..88);
         assert_eq!(payload.bits_text(), "bits 48–87");
-        assert!(diagram.fields.iter().all(|f| f.kind != FieldKind::ExtendedLen));
+        assert!(
+            diagram
+                .fields
+                .iter()
+                .all(|f| f.kind != FieldKind::ExtendedLen)
+        );
         // The key crosses from row 0 into row 1; the payload's first 2 bytes fill row 1.
-        let key_index = diagram.fields.iter().position(|f| f.kind == FieldKind::MaskingKey);
+        let key_index = diagram
+            .fields
+            .iter()
+            .position(|f| f.kind == FieldKind::MaskingKey);
         let key_rows: Vec<_> = diagram
             .segments
             .iter()
             .filter(|s| Some(s.field) == key_index)
             .map(|s| (s.row, s.start, s.end, s.continued, s.continues))
             .collect();
-        assert_eq!(key_rows, [(0, 16, 32, false, true), (1, 0, 16, true, false)]);
+        assert_eq!(
+            key_rows,
+            [(0, 16, 32, false, true), (1, 0, 16, true, false)]
+        );
         assert_eq!(diagram.rows, 2);
         assert_eq!(diagram.payload_not_drawn, 3);
     }
@@ -645,7 +660,10 @@ mod tests {
         let ext = field(&diagram, FieldKind::ExtendedLen);
         assert_eq!((ext.value.as_str(), ext.bits.clone()), ("256", 16..32));
         assert_eq!(ext.meaning, "256 bytes");
-        assert_eq!(field(&diagram, FieldKind::PayloadLen).meaning, "16-bit length follows");
+        assert_eq!(
+            field(&diagram, FieldKind::PayloadLen).meaning,
+            "16-bit length follows"
+        );
         // Payload starts at the top of row 1 and the diagram draws that row of it.
         assert_eq!(field(&diagram, FieldKind::Payload).bits, 32..32 + 256 * 8);
         assert_eq!(diagram.payload_not_drawn, 256 - 4);
@@ -657,15 +675,25 @@ mod tests {
         let ext = field(&diagram, FieldKind::ExtendedLen);
         assert_eq!(ext.value, "65536");
         assert_eq!(ext.bit_string, None);
-        let index = diagram.fields.iter().position(|f| f.kind == FieldKind::ExtendedLen);
+        let index = diagram
+            .fields
+            .iter()
+            .position(|f| f.kind == FieldKind::ExtendedLen);
         let rows: Vec<_> = diagram
             .segments
             .iter()
             .filter(|s| Some(s.field) == index)
             .map(|s| (s.row, s.start, s.end, s.primary))
             .collect();
-        assert_eq!(rows, [(0, 16, 32, false), (1, 0, 32, true), (2, 0, 16, false)]);
-        assert!(field(&diagram, FieldKind::Payload).meaning.contains("0 captured"));
+        assert_eq!(
+            rows,
+            [(0, 16, 32, false), (1, 0, 32, true), (2, 0, 16, false)]
+        );
+        assert!(
+            field(&diagram, FieldKind::Payload)
+                .meaning
+                .contains("0 captured")
+        );
     }
 
     #[test]
@@ -674,7 +702,11 @@ mod tests {
         // here with the RFC 6455 §5.7 key.
         let key = [0x37, 0xfa, 0x21, 0x3d];
         let compressed = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
-        let masked: Vec<u8> = compressed.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect();
+        let masked: Vec<u8> = compressed
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ key[i % 4])
+            .collect();
         let header = [0xc1, 0x87, 0x37, 0xfa, 0x21, 0x3d];
         let context = Context {
             compressed: true,
@@ -688,7 +720,10 @@ mod tests {
         let payload = field(&diagram, FieldKind::Payload);
         assert_eq!(payload.value, "\"Hello\"");
         assert_eq!(payload.bytes, 6..13);
-        assert_eq!(field(&diagram, FieldKind::Rsv1).meaning, "compressed (permessage-deflate)");
+        assert_eq!(
+            field(&diagram, FieldKind::Rsv1).meaning,
+            "compressed (permessage-deflate)"
+        );
         // Without the wire bytes: the header, then the inflated payload.
         let context = Context {
             wire_payload: None,
@@ -705,7 +740,10 @@ mod tests {
         let payload = field(&diagram, FieldKind::Payload);
         assert_eq!(payload.value, "1000 \"bye\"");
         assert!(payload.meaning.contains("close 1000 = normal closure"));
-        assert_eq!(field(&diagram, FieldKind::Opcode).meaning, "connection close");
+        assert_eq!(
+            field(&diagram, FieldKind::Opcode).meaning,
+            "connection close"
+        );
     }
 
     #[test]

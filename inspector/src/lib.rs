@@ -55,8 +55,8 @@
 pub mod capture;
 pub mod cli;
 pub mod decoder;
-pub mod diagram;
 pub mod deflate;
+pub mod diagram;
 pub mod display;
 pub mod gui;
 pub mod ip;

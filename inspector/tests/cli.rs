@@ -96,10 +96,18 @@ fn decode_prints_one_line_per_event_with_the_chapters_display() {
         .output()
         .unwrap();
     assert_eq!(gui.status.code(), Some(1));
-    assert!(stderr(&gui).contains("cannot open the window"), "{}", stderr(&gui));
+    assert!(
+        stderr(&gui).contains("cannot open the window"),
+        "{}",
+        stderr(&gui)
+    );
     let missing = bin().arg("/nonexistent/capture.pcap").output().unwrap();
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("/nonexistent/capture.pcap"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("/nonexistent/capture.pcap"),
+        "{}",
+        stderr(&missing)
+    );
 }
 
 #[test]

@@ -5,12 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn capture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../captures")
+        .join(name)
 }
 
 /// Runs the subcommand and returns the SVG it wrote.
 fn diagram(capture_name: &str, frame: u64) -> String {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("diagram-{capture_name}-{frame}.svg"));
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("diagram-{capture_name}-{frame}.svg"));
     let output = Command::new(env!("CARGO_BIN_EXE_ws-inspector"))
         .arg("diagram")
         .arg(capture(capture_name))
@@ -61,11 +64,27 @@ fn a_300_byte_server_text_with_a_16_bit_length() {
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.trim_end().ends_with("</svg>"));
     let texts = texts(&svg);
-    assert!(texts[0].contains("frame 12 · packet 21 · server → client · TEXT · 300 bytes"), "{}", texts[0]);
-    assert_eq!(legend_row(&texts, "FIN"), ["FIN", "bit 0", "1", "final fragment"]);
-    assert_eq!(legend_row(&texts, "opcode"), ["opcode", "bits 4–7", "0x1", "text frame"]);
-    assert_eq!(legend_row(&texts, "MASK"), ["MASK", "bit 8", "0", "not masked"]);
-    assert_eq!(legend_row(&texts, "Payload len"), ["Payload len", "bits 9–15", "126", "16-bit length follows"]);
+    assert!(
+        texts[0].contains("frame 12 · packet 21 · server → client · TEXT · 300 bytes"),
+        "{}",
+        texts[0]
+    );
+    assert_eq!(
+        legend_row(&texts, "FIN"),
+        ["FIN", "bit 0", "1", "final fragment"]
+    );
+    assert_eq!(
+        legend_row(&texts, "opcode"),
+        ["opcode", "bits 4–7", "0x1", "text frame"]
+    );
+    assert_eq!(
+        legend_row(&texts, "MASK"),
+        ["MASK", "bit 8", "0", "not masked"]
+    );
+    assert_eq!(
+        legend_row(&texts, "Payload len"),
+        ["Payload len", "bits 9–15", "126", "16-bit length follows"]
+    );
     assert_eq!(
         legend_row(&texts, "Extended payload length"),
         ["Extended payload length", "bits 16–31", "300", "300 bytes"]
@@ -73,7 +92,10 @@ fn a_300_byte_server_text_with_a_16_bit_length() {
     assert_eq!(legend_row(&texts, "Payload data")[1], "bits 32–2431");
     // The opcode's bits are drawn under their columns: 0 0 0 1.
     assert!(svg.contains(">0x1<") && svg.contains(">text frame<"));
-    assert!(!texts.iter().any(|t| t == "Masking-key"), "an unmasked frame has no key");
+    assert!(
+        !texts.iter().any(|t| t == "Masking-key"),
+        "an unmasked frame has no key"
+    );
 }
 
 #[test]
@@ -81,7 +103,10 @@ fn a_masked_client_close_shows_its_key_and_code() {
     // python-basic.pcap frame 13: the client's close 1001 "python client done", masked.
     let svg = diagram("python-basic.pcap", 13);
     let texts = texts(&svg);
-    assert_eq!(legend_row(&texts, "opcode")[2..], ["0x8", "connection close"]);
+    assert_eq!(
+        legend_row(&texts, "opcode")[2..],
+        ["0x8", "connection close"]
+    );
     assert_eq!(legend_row(&texts, "MASK")[2], "1");
     assert_eq!(legend_row(&texts, "Payload len")[2..], ["20", "20 bytes"]);
     let key = legend_row(&texts, "Masking-key");
@@ -102,7 +127,11 @@ fn a_masked_client_close_shows_its_key_and_code() {
     assert_eq!(key[2], spaced.join(" "));
     let payload = legend_row(&texts, "Payload data");
     assert_eq!(payload[2], "1001 \"python client done\"");
-    assert!(payload[3].contains("close 1001 = going away"), "{}", payload[3]);
+    assert!(
+        payload[3].contains("close 1001 = going away"),
+        "{}",
+        payload[3]
+    );
 }
 
 #[test]
@@ -113,7 +142,10 @@ fn a_violation_is_marked_on_its_field() {
     let mask = legend_row(&texts, "MASK");
     assert_eq!(mask[2], "0");
     assert!(mask[3].contains("a client must mask"), "{mask:?}");
-    assert!(svg.contains("#c01010"), "the broken field is outlined in red");
+    assert!(
+        svg.contains("#c01010"),
+        "the broken field is outlined in red"
+    );
 }
 
 #[test]
@@ -126,6 +158,9 @@ fn a_frame_that_does_not_exist_is_an_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no frame 99 (the capture has 15 frames"), "{stderr}");
+    assert!(
+        stderr.contains("no frame 99 (the capture has 15 frames"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 }

@@ -57,18 +57,36 @@ fn clicking_a_row_shows_that_frames_opcode_and_length_in_the_diagram() {
     let app = harness.state();
     assert_eq!(app.selected_frame().map(|f| f.index), Some(12));
     assert_eq!(field_label(&harness, "opcode"), "opcode = 0x1: text frame");
-    assert_eq!(field_label(&harness, "Payload len"), "Payload len = 126: 16-bit length follows");
-    assert_eq!(field_label(&harness, "Extended payload length"), "Extended payload length = 300: 300 bytes");
+    assert_eq!(
+        field_label(&harness, "Payload len"),
+        "Payload len = 126: 16-bit length follows"
+    );
+    assert_eq!(
+        field_label(&harness, "Extended payload length"),
+        "Extended payload length = 300: 300 bytes"
+    );
     assert_eq!(field_label(&harness, "MASK"), "MASK = 0: not masked");
 
     // The client's close (frame 13): opcode 0x8, masked, 20 bytes, 1001 in the payload.
     harness.get_by_label("frame 13 CLOSE 20 bytes").click();
     harness.run_steps(3);
-    assert_eq!(field_label(&harness, "opcode"), "opcode = 0x8: connection close");
-    assert_eq!(field_label(&harness, "Payload len"), "Payload len = 20: 20 bytes");
-    assert_eq!(field_label(&harness, "MASK"), "MASK = 1: masked, key follows");
+    assert_eq!(
+        field_label(&harness, "opcode"),
+        "opcode = 0x8: connection close"
+    );
+    assert_eq!(
+        field_label(&harness, "Payload len"),
+        "Payload len = 20: 20 bytes"
+    );
+    assert_eq!(
+        field_label(&harness, "MASK"),
+        "MASK = 1: masked, key follows"
+    );
     let payload = field_label(&harness, "Payload data");
-    assert!(payload.contains("1001") && payload.contains("going away"), "{payload}");
+    assert!(
+        payload.contains("1001") && payload.contains("going away"),
+        "{payload}"
+    );
 }
 
 #[test]
@@ -100,7 +118,10 @@ fn typing_a_filter_narrows_the_rows() {
     assert_eq!(indexes, [6, 7, 8, 9]);
     // Only the visible rows are in the table.
     let rows = harness
-        .query_all_by(|node| node.label().is_some_and(|l| l.starts_with("frame ") && l.ends_with(" bytes")))
+        .query_all_by(|node| {
+            node.label()
+                .is_some_and(|l| l.starts_with("frame ") && l.ends_with(" bytes"))
+        })
         .count();
     assert_eq!(rows, 4);
     harness.get_by_label_contains("4 of 15 frames");
@@ -135,14 +156,25 @@ fn keyboard_steps_frames_and_messages() {
     harness.key_press(Key::N);
     harness.run_steps(2);
     let frame = harness.state().selected_frame().cloned();
-    assert_eq!(frame.as_ref().map(|f| (f.opcode, f.fin)), Some((1, false)), "{frame:?}");
+    assert_eq!(
+        frame.as_ref().map(|f| (f.opcode, f.fin)),
+        Some((1, false)),
+        "{frame:?}"
+    );
     harness.key_press(Key::N);
     harness.run_steps(2);
     let frame = harness.state().selected_frame().cloned();
-    assert_eq!(frame.as_ref().map(|f| (f.opcode, f.fin)), Some((2, false)), "the fragmented binary message: {frame:?}");
+    assert_eq!(
+        frame.as_ref().map(|f| (f.opcode, f.fin)),
+        Some((2, false)),
+        "the fragmented binary message: {frame:?}"
+    );
     harness.key_press(Key::P);
     harness.run_steps(2);
-    assert_eq!(harness.state().selected_frame().map(|f| (f.opcode, f.fin)), Some((1, false)));
+    assert_eq!(
+        harness.state().selected_frame().map(|f| (f.opcode, f.fin)),
+        Some((1, false))
+    );
     // '/' puts the cursor in the search field; j then types a j instead of stepping.
     harness.key_press(Key::Slash);
     harness.run_steps(2);
@@ -168,7 +200,12 @@ fn message_view_groups_fragments() {
     let fragments: Vec<(u8, bool)> = message
         .frames
         .iter()
-        .map(|&p| (app.capture.frames[p as usize].opcode, app.capture.frames[p as usize].fin))
+        .map(|&p| {
+            (
+                app.capture.frames[p as usize].opcode,
+                app.capture.frames[p as usize].fin,
+            )
+        })
         .collect();
     assert_eq!(fragments, [(1, false), (0, false), (0, true)]);
 }
@@ -184,7 +221,10 @@ fn every_built_in_capture_opens_and_every_panel_draws() {
         for tab in ["Handshake", "Violations", "Payload"] {
             let prefix = format!("{tab} (");
             harness
-                .get_by(|node| node.label().is_some_and(|l| l == tab || l.starts_with(&prefix)))
+                .get_by(|node| {
+                    node.label()
+                        .is_some_and(|l| l == tab || l.starts_with(&prefix))
+                })
                 .click();
             harness.run_steps(2);
             for _ in 0..frames.min(8) {
@@ -200,6 +240,10 @@ fn every_built_in_capture_opens_and_every_panel_draws() {
             harness.key_press(Key::J);
             harness.run_steps(1);
         }
-        assert!(harness.state().view.selected_message.is_some(), "{}", example.name);
+        assert!(
+            harness.state().view.selected_message.is_some(),
+            "{}",
+            example.name
+        );
     }
 }

@@ -26,7 +26,8 @@ pub fn of_frame(frame: &FrameEvent) -> Option<Diagram> {
         Context {
             compressed: frame.compressed,
             payload_inflated: frame.compressed,
-            wire_payload: (frame.compressed && !frame.wire_payload.is_empty()).then_some(&frame.wire_payload[..]),
+            wire_payload: (frame.compressed && !frame.wire_payload.is_empty())
+                .then_some(&frame.wire_payload[..]),
             from_client: Some(frame.from == Side::Client),
             rules: &rules,
         },
@@ -35,7 +36,10 @@ pub fn of_frame(frame: &FrameEvent) -> Option<Diagram> {
 
 /// The title above a frame's diagram.
 pub fn title(frame: &FrameEvent, file: &Path) -> String {
-    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let direction = match frame.from {
         Side::Client => "client → server",
         Side::Server => "server → client",

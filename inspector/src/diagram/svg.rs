@@ -101,7 +101,11 @@ impl Svg {
 /// Renders `diagram` as an SVG document. `title` goes above the ruler.
 pub fn render(diagram: &Diagram, title: &str) -> String {
     let rows_height = diagram.rows as f64 * ROW;
-    let more_line = if diagram.payload_not_drawn > 0 { 24.0 } else { 0.0 };
+    let more_line = if diagram.payload_not_drawn > 0 {
+        24.0
+    } else {
+        0.0
+    };
     let legend_top = TOP + rows_height + more_line + 28.0;
     let height = legend_top + (diagram.fields.len() as f64 + 1.0) * LEGEND_LINE + 16.0;
     let mut svg = Svg { out: String::new() };
@@ -119,9 +123,23 @@ pub fn render(diagram: &Diagram, title: &str) -> String {
     for bit in 0..ROW_BITS {
         let x = LEFT + (bit as f64 + 0.5) * BIT;
         if bit % 10 == 0 {
-            svg.text(x, TOP - 22.0, 11.0, "middle", r##"fill="#555""##, &(bit / 10).to_string());
+            svg.text(
+                x,
+                TOP - 22.0,
+                11.0,
+                "middle",
+                r##"fill="#555""##,
+                &(bit / 10).to_string(),
+            );
         }
-        svg.text(x, TOP - 8.0, 11.0, "middle", r##"fill="#555""##, &(bit % 10).to_string());
+        svg.text(
+            x,
+            TOP - 8.0,
+            11.0,
+            "middle",
+            r##"fill="#555""##,
+            &(bit % 10).to_string(),
+        );
     }
     // Byte offsets of each row on the left.
     for row in 0..diagram.rows {
@@ -152,17 +170,18 @@ pub fn render(diagram: &Diagram, title: &str) -> String {
             &format!(
                 "… {} more payload byte{}",
                 diagram.payload_not_drawn,
-                if diagram.payload_not_drawn == 1 { "" } else { "s" }
+                if diagram.payload_not_drawn == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             ),
         );
     }
 
     // Legend: every field with its bits, value and meaning.
     let columns = [LEFT, LEFT + 200.0, LEFT + 330.0, LEFT + 550.0];
-    for (x, head) in columns
-        .iter()
-        .zip(["field", "bits", "value", "meaning"])
-    {
+    for (x, head) in columns.iter().zip(["field", "bits", "value", "meaning"]) {
         svg.text(*x, legend_top, 12.0, "start", r#"font-weight="bold""#, head);
     }
     for (i, field) in diagram.fields.iter().enumerate() {
@@ -178,11 +197,18 @@ pub fn render(diagram: &Diagram, title: &str) -> String {
         } else {
             field.meaning.clone()
         };
-        let cells = [field.name, bits.as_str(), field.value.as_str(), meaning.as_str()];
+        let cells = [
+            field.name,
+            bits.as_str(),
+            field.value.as_str(),
+            meaning.as_str(),
+        ];
         for (column, text) in cells.iter().enumerate() {
             let width = columns
                 .get(column + 1)
-                .map_or(WIDTH - columns[column] - 12.0, |next| next - columns[column] - 12.0);
+                .map_or(WIDTH - columns[column] - 12.0, |next| {
+                    next - columns[column] - 12.0
+                });
             if let Some(text) = fit(text, width, 12.0) {
                 svg.text(columns[column], y, 12.0, "start", &style, &text);
             }
@@ -205,7 +231,10 @@ fn draw_segment(svg: &mut Svg, segment: &Segment, field: &Field) {
         svg.out,
         r#"<rect x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{ROW:.1}" fill="{}"><title>{}</title></rect>"#,
         rgb(fill_colour),
-        escape(&format!("{} = {}: {}", field.name, field.value, field.meaning))
+        escape(&format!(
+            "{} = {}: {}",
+            field.name, field.value, field.meaning
+        ))
     );
     svg.line(x, y, x + width, y, false, &stroke);
     svg.line(x, y + ROW, x + width, y + ROW, false, &stroke);
@@ -217,9 +246,23 @@ fn draw_segment(svg: &mut Svg, segment: &Segment, field: &Field) {
     if segment.width() == 1 {
         // One-bit fields: the name's letters stacked, like the RFC's F/I/N.
         for (i, letter) in field.name.chars().enumerate() {
-            svg.text(centre, y + 17.0 + i as f64 * 14.0, 12.0, "middle", "", &letter.to_string());
+            svg.text(
+                centre,
+                y + 17.0 + i as f64 * 14.0,
+                12.0,
+                "middle",
+                "",
+                &letter.to_string(),
+            );
         }
-        svg.text(centre, y + ROW - 12.0, 16.0, "middle", r#"font-weight="bold""#, &field.value);
+        svg.text(
+            centre,
+            y + ROW - 12.0,
+            16.0,
+            "middle",
+            r#"font-weight="bold""#,
+            &field.value,
+        );
         return;
     }
     let name = if segment.continued {
@@ -232,10 +275,24 @@ fn draw_segment(svg: &mut Svg, segment: &Segment, field: &Field) {
     }
     if segment.primary {
         if let Some(value) = fit(&field.value, inner, 15.0) {
-            svg.text(centre, y + 40.0, 15.0, "middle", r#"font-weight="bold""#, &value);
+            svg.text(
+                centre,
+                y + 40.0,
+                15.0,
+                "middle",
+                r#"font-weight="bold""#,
+                &value,
+            );
         }
         if let Some(meaning) = fit(&field.meaning, inner, 11.0) {
-            svg.text(centre, y + 58.0, 11.0, "middle", r##"fill="#444""##, &meaning);
+            svg.text(
+                centre,
+                y + 58.0,
+                11.0,
+                "middle",
+                r##"fill="#444""##,
+                &meaning,
+            );
         }
     }
     if let Some(bits) = &field.bit_string {
@@ -248,7 +305,14 @@ fn draw_segment(svg: &mut Svg, segment: &Segment, field: &Field) {
             .enumerate()
         {
             let bit_x = x + (i as f64 + 0.5) * BIT;
-            svg.text(bit_x, y + ROW - 10.0, 12.0, "middle", r##"fill="#333""##, &digit.to_string());
+            svg.text(
+                bit_x,
+                y + ROW - 10.0,
+                12.0,
+                "middle",
+                r##"fill="#333""##,
+                &digit.to_string(),
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use egui::{CentralPanel, Panel, UiBuilder};
 use crate::diagram::{self, Diagram, FieldKind};
 use crate::model::Side;
 
-use super::state::{Settings, ViewMode, STORAGE_KEY};
+use super::state::{STORAGE_KEY, Settings, ViewMode};
 use super::store::{Capture, FrameRow};
 use super::worker::{Loader, Source};
 use super::{
@@ -242,7 +242,9 @@ impl InspectorApp {
 
         self.receive(RECEIVE_BUDGET);
         self.capture.set_filters(&self.settings.filters);
-        if !self.capture.refilter_for(FILTER_BUDGET) || self.loader.as_ref().is_some_and(|l| !l.is_done()) {
+        if !self.capture.refilter_for(FILTER_BUDGET)
+            || self.loader.as_ref().is_some_and(|l| !l.is_done())
+        {
             ctx.request_repaint_after(Duration::from_millis(30));
         }
         self.select_first_frame_when_rows_arrive();
@@ -254,7 +256,13 @@ impl InspectorApp {
             menu::show(ui, &self.settings, &mut actions);
         });
         Panel::top("toolbar").show(ui, |ui| {
-            toolbar::show(ui, &mut self.settings, &self.capture, &mut self.view, &mut actions);
+            toolbar::show(
+                ui,
+                &mut self.settings,
+                &self.capture,
+                &mut self.view,
+                &mut actions,
+            );
         });
         Panel::bottom("status").show(ui, |ui| {
             status_bar::show(ui, self.loader.as_ref(), &self.capture, &self.view);
@@ -273,7 +281,13 @@ impl InspectorApp {
                     .size_range(200.0..=900.0)
                     .show(ui, |ui| self.frame_detail(ui, &mut actions));
                 CentralPanel::default().show(ui, |ui| {
-                    frame_table::show(ui, &self.capture, &self.settings, &mut self.view, &mut actions);
+                    frame_table::show(
+                        ui,
+                        &self.capture,
+                        &self.settings,
+                        &mut self.view,
+                        &mut actions,
+                    );
                 });
             }
             ViewMode::Messages => {
@@ -282,10 +296,22 @@ impl InspectorApp {
                     .default_size(360.0)
                     .size_range(160.0..=900.0)
                     .show(ui, |ui| {
-                        messages::detail(ui, &self.capture, &mut self.settings, &mut self.view, &mut actions);
+                        messages::detail(
+                            ui,
+                            &self.capture,
+                            &mut self.settings,
+                            &mut self.view,
+                            &mut actions,
+                        );
                     });
                 CentralPanel::default().show(ui, |ui| {
-                    messages::table(ui, &self.capture, &self.settings, &mut self.view, &mut actions);
+                    messages::table(
+                        ui,
+                        &self.capture,
+                        &self.settings,
+                        &mut self.view,
+                        &mut actions,
+                    );
                 });
             }
         }
@@ -314,7 +340,10 @@ impl InspectorApp {
             diagram,
             ..
         } = self;
-        let (Some((_, diagram)), Some(frame)) = (diagram.as_ref(), view.selected.and_then(|i| capture.frames.get(i))) else {
+        let (Some((_, diagram)), Some(frame)) = (
+            diagram.as_ref(),
+            view.selected.and_then(|i| capture.frames.get(i)),
+        ) else {
             ui.centered_and_justified(|ui| {
                 ui.weak("Select a frame to see its bits, bytes and payload.");
             });
@@ -323,7 +352,10 @@ impl InspectorApp {
         let area = ui.available_rect_before_wrap();
         let left_width = (area.width() * 0.5).clamp(400.0, 720.0);
         let left = egui::Rect::from_min_size(area.min, egui::vec2(left_width - 6.0, area.height()));
-        let right = egui::Rect::from_min_max(egui::pos2(area.min.x + left_width + 6.0, area.min.y), area.max);
+        let right = egui::Rect::from_min_max(
+            egui::pos2(area.min.x + left_width + 6.0, area.min.y),
+            area.max,
+        );
         ui.painter().vline(
             area.min.x + left_width,
             area.y_range(),
@@ -331,7 +363,15 @@ impl InspectorApp {
         );
         ui.scope_builder(UiBuilder::new().max_rect(left), |ui| {
             ui.set_clip_rect(left.intersect(ui.clip_rect()));
-            bit_diagram::show(ui, frame, diagram, view.hover, &mut view.next_hover, view.explained, actions);
+            bit_diagram::show(
+                ui,
+                frame,
+                diagram,
+                view.hover,
+                &mut view.next_hover,
+                view.explained,
+                actions,
+            );
         });
         ui.scope_builder(UiBuilder::new().max_rect(right), |ui| {
             ui.set_clip_rect(right.intersect(ui.clip_rect()));
@@ -453,34 +493,20 @@ impl InspectorApp {
         match self.settings.view_mode {
             ViewMode::Frames => {
                 let visible = &self.capture.visible;
-                if visible.is_empty() {
-                    return;
-                }
                 let current = self.view.selected.and_then(|p| self.capture.visible_row(p));
-                let row = match current {
-                    Some(row) => (row as i64).saturating_add(delta),
-                    None if delta >= 0 => 0,
-                    None => visible.len() as i64 - 1,
-                };
-                let row = row.clamp(0, visible.len() as i64 - 1) as usize;
-                self.view.selected = Some(visible[row] as usize);
+                if let Some(row) = stepped(current, visible.len(), delta) {
+                    self.view.selected = Some(visible[row] as usize);
+                }
             }
             ViewMode::Messages => {
                 let rows = &self.capture.visible_messages;
-                if rows.is_empty() {
-                    return;
-                }
                 let current = self
                     .view
                     .selected_message
                     .and_then(|m| self.capture.visible_message_row(m));
-                let row = match current {
-                    Some(row) => (row as i64).saturating_add(delta),
-                    None if delta >= 0 => 0,
-                    None => rows.len() as i64 - 1,
-                };
-                let row = row.clamp(0, rows.len() as i64 - 1) as usize;
-                self.view.selected_message = Some(rows[row] as usize);
+                if let Some(row) = stepped(current, rows.len(), delta) {
+                    self.view.selected_message = Some(rows[row] as usize);
+                }
             }
         }
         self.view.scroll_to_selected = true;
@@ -509,6 +535,18 @@ impl InspectorApp {
     }
 }
 
+/// The row `delta` rows from `current` in a list of `len` rows, kept inside the list;
+/// with nothing selected, forward starts at the first row and backward at the last.
+fn stepped(current: Option<usize>, len: usize, delta: i64) -> Option<usize> {
+    let last = len.checked_sub(1)?;
+    let delta = isize::try_from(delta).unwrap_or(if delta < 0 { isize::MIN } else { isize::MAX });
+    Some(match current {
+        Some(row) => row.saturating_add_signed(delta).min(last),
+        None if delta >= 0 => 0,
+        None => last,
+    })
+}
+
 /// Builds the diagram of a stored frame.
 pub fn frame_diagram(frame: &FrameRow) -> Option<Diagram> {
     let rules: Vec<&str> = frame.violations.iter().map(|v| v.rule.as_str()).collect();
@@ -534,7 +572,10 @@ fn dropped_files(ctx: &egui::Context, actions: &mut Vec<Action>) {
 
 fn drop_overlay(ctx: &egui::Context) {
     let screen = ctx.content_rect();
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop")));
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::unique("drop"),
+    ));
     painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(170));
     painter.text(
         screen.center(),

@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use egui::text::{LayoutJob, TextWrapping};
-use egui::{Align2, Color32, FontId, Galley, Painter, Pos2, Rect, RichText, Sense, Shape, Stroke, pos2, vec2};
+use egui::{
+    Align2, Color32, FontId, Galley, Painter, Pos2, Rect, RichText, Sense, Shape, Stroke, pos2,
+    vec2,
+};
 
 use super::app::{Action, Hover};
 use super::store::FrameRow;
@@ -40,10 +43,13 @@ pub fn show(
             ui.horizontal_wrapped(|ui| {
                 ui.spacing_mut().item_spacing.x = 5.0;
                 ui.label(RichText::new(format!("Frame {}", frame.index)).strong());
-                ui.label(RichText::new(match frame.from {
-                    Side::Client => "client → server",
-                    Side::Server => "server → client",
-                }).monospace());
+                ui.label(
+                    RichText::new(match frame.from {
+                        Side::Client => "client → server",
+                        Side::Server => "server → client",
+                    })
+                    .monospace(),
+                );
                 ui.label(format!(
                     "{} · {} byte{} · packet {}",
                     frame.opcode_name(),
@@ -78,9 +84,16 @@ fn paint(
 ) {
     let available = ui.available_width();
     let bit = ((available - LEFT - 6.0) / ROW_BITS as f32).clamp(12.0, 34.0);
-    let more_line = if diagram.payload_not_drawn > 0 { 18.0 } else { 0.0 };
+    let more_line = if diagram.payload_not_drawn > 0 {
+        18.0
+    } else {
+        0.0
+    };
     let height = RULER_HEIGHT + diagram.rows as f32 * ROW_HEIGHT + more_line;
-    let (area, _) = ui.allocate_exact_size(vec2(LEFT + bit * ROW_BITS as f32 + 2.0, height), Sense::hover());
+    let (area, _) = ui.allocate_exact_size(
+        vec2(LEFT + bit * ROW_BITS as f32 + 2.0, height),
+        Sense::hover(),
+    );
     let painter = ui.painter_at(area.expand(2.0));
     let origin = pos2(area.left() + LEFT, area.top() + RULER_HEIGHT);
     let weak = ui.visuals().weak_text_color();
@@ -89,9 +102,21 @@ fn paint(
     for column in 0..ROW_BITS {
         let x = origin.x + (column as f32 + 0.5) * bit;
         if column % 10 == 0 {
-            painter.text(pos2(x, area.top() + 6.0), Align2::CENTER_CENTER, (column / 10).to_string(), FontId::monospace(10.0), weak);
+            painter.text(
+                pos2(x, area.top() + 6.0),
+                Align2::CENTER_CENTER,
+                (column / 10).to_string(),
+                FontId::monospace(10.0),
+                weak,
+            );
         }
-        painter.text(pos2(x, area.top() + 18.0), Align2::CENTER_CENTER, (column % 10).to_string(), FontId::monospace(10.0), weak);
+        painter.text(
+            pos2(x, area.top() + 18.0),
+            Align2::CENTER_CENTER,
+            (column % 10).to_string(),
+            FontId::monospace(10.0),
+            weak,
+        );
     }
     for row in 0..diagram.rows {
         painter.text(
@@ -132,18 +157,29 @@ fn paint(
             field.name, field.value, field.meaning
         ));
         if clicked {
-            actions.push(Action::ExplainField(if selected { None } else { Some(field.kind) }));
+            actions.push(Action::ExplainField(if selected {
+                None
+            } else {
+                Some(field.kind)
+            }));
         }
     }
 
     if diagram.payload_not_drawn > 0 {
         painter.text(
-            pos2(origin.x + bit * ROW_BITS as f32 / 2.0, origin.y + diagram.rows as f32 * ROW_HEIGHT + 10.0),
+            pos2(
+                origin.x + bit * ROW_BITS as f32 / 2.0,
+                origin.y + diagram.rows as f32 * ROW_HEIGHT + 10.0,
+            ),
             Align2::CENTER_CENTER,
             format!(
                 "… {} more payload byte{}",
                 diagram.payload_not_drawn,
-                if diagram.payload_not_drawn == 1 { "" } else { "s" }
+                if diagram.payload_not_drawn == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             ),
             FontId::proportional(12.0),
             weak,
@@ -163,7 +199,15 @@ fn centred(painter: &Painter, centre: Pos2, galley: Arc<Galley>) {
     painter.galley(at, galley, style::BOX_TEXT);
 }
 
-fn draw_segment(painter: &Painter, rect: Rect, bit: f32, segment: &Segment, field: &Field, lit: bool, selected: bool) {
+fn draw_segment(
+    painter: &Painter,
+    rect: Rect,
+    bit: f32,
+    segment: &Segment,
+    field: &Field,
+    lit: bool,
+    selected: bool,
+) {
     let fill = if field.broken {
         style::broken_fill()
     } else if lit {
@@ -175,7 +219,10 @@ fn draw_segment(painter: &Painter, rect: Rect, bit: f32, segment: &Segment, fiel
     let edge = Stroke::new(1.0, Color32::from_gray(0x40));
     painter.line_segment([rect.left_top(), rect.right_top()], edge);
     painter.line_segment([rect.left_bottom(), rect.right_bottom()], edge);
-    for (x, dashed) in [(rect.left(), segment.continued), (rect.right(), segment.continues)] {
+    for (x, dashed) in [
+        (rect.left(), segment.continued),
+        (rect.right(), segment.continues),
+    ] {
         let points = [pos2(x, rect.top()), pos2(x, rect.bottom())];
         if dashed {
             painter.extend(Shape::dashed_line(&points, edge, 4.0, 3.0));
@@ -184,10 +231,20 @@ fn draw_segment(painter: &Painter, rect: Rect, bit: f32, segment: &Segment, fiel
         }
     }
     if field.broken {
-        painter.rect_stroke(rect.shrink(1.0), 0.0, Stroke::new(2.0, style::broken_stroke()), egui::StrokeKind::Inside);
+        painter.rect_stroke(
+            rect.shrink(1.0),
+            0.0,
+            Stroke::new(2.0, style::broken_stroke()),
+            egui::StrokeKind::Inside,
+        );
     }
     if selected {
-        painter.rect_stroke(rect.shrink(1.5), 0.0, Stroke::new(2.5, style::SELECTED_STROKE), egui::StrokeKind::Inside);
+        painter.rect_stroke(
+            rect.shrink(1.5),
+            0.0,
+            Stroke::new(2.5, style::SELECTED_STROKE),
+            egui::StrokeKind::Inside,
+        );
     }
 
     let centre_x = rect.center().x;
@@ -206,7 +263,10 @@ fn draw_segment(painter: &Painter, rect: Rect, bit: f32, segment: &Segment, fiel
         // A rule between the name and the bit, so `RSV1` over `1` does not read `RSV11`.
         let rule_y = rect.top() + 44.0;
         painter.line_segment(
-            [pos2(rect.left() + 3.0, rule_y), pos2(rect.right() - 3.0, rule_y)],
+            [
+                pos2(rect.left() + 3.0, rule_y),
+                pos2(rect.right() - 3.0, rule_y),
+            ],
             Stroke::new(1.0, Color32::from_gray(0x80)),
         );
         painter.text(
@@ -223,22 +283,49 @@ fn draw_segment(painter: &Painter, rect: Rect, bit: f32, segment: &Segment, fiel
     } else {
         field.name.to_string()
     };
-    centred(painter, pos2(centre_x, rect.top() + 10.0), fitted(painter, &name, FontId::proportional(12.0), style::BOX_TEXT, inner));
+    centred(
+        painter,
+        pos2(centre_x, rect.top() + 10.0),
+        fitted(
+            painter,
+            &name,
+            FontId::proportional(12.0),
+            style::BOX_TEXT,
+            inner,
+        ),
+    );
     if segment.primary {
         centred(
             painter,
             pos2(centre_x, rect.top() + 28.0),
-            fitted(painter, &field.value, FontId::monospace(14.0), style::BOX_TEXT, inner),
+            fitted(
+                painter,
+                &field.value,
+                FontId::monospace(14.0),
+                style::BOX_TEXT,
+                inner,
+            ),
         );
         centred(
             painter,
             pos2(centre_x, rect.top() + 45.0),
-            fitted(painter, &field.meaning, FontId::proportional(11.0), style::BOX_TEXT_WEAK, inner),
+            fitted(
+                painter,
+                &field.meaning,
+                FontId::proportional(11.0),
+                style::BOX_TEXT_WEAK,
+                inner,
+            ),
         );
     }
     if let Some(bits) = &field.bit_string {
         let offset = segment.row * ROW_BITS + segment.start - field.bits.start;
-        for (i, digit) in bits.chars().skip(offset as usize).take(segment.width() as usize).enumerate() {
+        for (i, digit) in bits
+            .chars()
+            .skip(offset as usize)
+            .take(segment.width() as usize)
+            .enumerate()
+        {
             painter.text(
                 pos2(rect.left() + (i as f32 + 0.5) * bit, rect.bottom() - 8.0),
                 Align2::CENTER_CENTER,
@@ -251,8 +338,14 @@ fn draw_segment(painter: &Painter, rect: Rect, bit: f32, segment: &Segment, fiel
 }
 
 /// The clicked field: value, meaning and the RFC's sentence.
-fn explanation(ui: &mut egui::Ui, diagram: &Diagram, explained: Option<FieldKind>, actions: &mut Vec<Action>) {
-    let Some(field) = explained.and_then(|kind| diagram.fields.iter().find(|f| f.kind == kind)) else {
+fn explanation(
+    ui: &mut egui::Ui,
+    diagram: &Diagram,
+    explained: Option<FieldKind>,
+    actions: &mut Vec<Action>,
+) {
+    let Some(field) = explained.and_then(|kind| diagram.fields.iter().find(|f| f.kind == kind))
+    else {
         ui.weak("Click a field for what RFC 6455 says about it; hover it to light its bytes.");
         return;
     };
@@ -275,7 +368,10 @@ fn explanation(ui: &mut egui::Ui, diagram: &Diagram, explained: Option<FieldKind
         ui.label(RichText::new(format!("“{}”", field.rfc_text())).italics());
         ui.weak(section);
         if field.broken {
-            ui.colored_label(style::broken_stroke(), "A rule about this field is broken: see the Violations tab.");
+            ui.colored_label(
+                style::broken_stroke(),
+                "A rule about this field is broken: see the Violations tab.",
+            );
         }
     });
 }
@@ -291,11 +387,13 @@ fn legend(ui: &mut egui::Ui, diagram: &Diagram, hover: Hover, next_hover: &mut H
         .show(ui, |ui| {
             for (index, field) in diagram.fields.iter().enumerate() {
                 let lit = hover.lights_field(diagram, index);
-                let name = RichText::new(field.name).color(style::BOX_TEXT).background_color(if lit {
-                    style::field_highlight(field.kind)
-                } else {
-                    style::field_fill(field.kind)
-                });
+                let name = RichText::new(field.name)
+                    .color(style::BOX_TEXT)
+                    .background_color(if lit {
+                        style::field_highlight(field.kind)
+                    } else {
+                        style::field_fill(field.kind)
+                    });
                 let response = ui.label(name).on_hover_text(field.bits_text());
                 if response.hovered() {
                     *next_hover = Hover::Field(index);

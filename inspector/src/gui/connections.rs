@@ -25,34 +25,39 @@ pub fn show(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, actions: 
     ui.add_space(2.0);
     let selected = settings.filters.conn;
     if ui
-        .selectable_label(selected.is_none(), format!("All ({} frames)", capture.frames.len()))
+        .selectable_label(
+            selected.is_none(),
+            format!("All ({} frames)", capture.frames.len()),
+        )
         .clicked()
     {
         actions.push(Action::ShowConnection(None));
     }
     ui.separator();
-    ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        let mut shown = 0;
-        for connection in capture
-            .connections
-            .iter()
-            .filter(|c| c.handshake.is_some() || c.frames != [0, 0])
-        {
-            shown += 1;
-            let is_selected = selected == Some(connection.conn);
-            let response = card(ui, connection, is_selected);
-            if response.clicked() {
-                actions.push(Action::ShowConnection(if is_selected {
-                    None
-                } else {
-                    Some(connection.conn)
-                }));
+    ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let mut shown = 0;
+            for connection in capture
+                .connections
+                .iter()
+                .filter(|c| c.handshake.is_some() || c.frames != [0, 0])
+            {
+                shown += 1;
+                let is_selected = selected == Some(connection.conn);
+                let response = card(ui, connection, is_selected);
+                if response.clicked() {
+                    actions.push(Action::ShowConnection(if is_selected {
+                        None
+                    } else {
+                        Some(connection.conn)
+                    }));
+                }
             }
-        }
-        if shown == 0 {
-            ui.weak("No WebSocket connection yet.");
-        }
-    });
+            if shown == 0 {
+                ui.weak("No WebSocket connection yet.");
+            }
+        });
 }
 
 fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Response {
@@ -80,7 +85,9 @@ fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Res
                         .on_hover_text("Sec-WebSocket-Extensions accepted by the server");
                 }
                 if h.status != Some(101) {
-                    let status = h.status.map_or("no response".to_string(), |s| format!("status {s}"));
+                    let status = h
+                        .status
+                        .map_or("no response".to_string(), |s| format!("status {s}"));
                     ui.colored_label(visuals.warn_fg_color, RichText::new(status).small());
                 }
             }
@@ -89,7 +96,11 @@ fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Res
                     RichText::new(format!(
                         "{arrow} {} frame{}, {}",
                         connection.frames[side],
-                        if connection.frames[side] == 1 { "" } else { "s" },
+                        if connection.frames[side] == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
                         bytes(connection.bytes[side]),
                     ))
                     .small()
@@ -106,7 +117,11 @@ fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Res
             if connection.missing > 0 {
                 ui.colored_label(
                     visuals.warn_fg_color,
-                    RichText::new(format!("{} missing from the capture", bytes(connection.missing))).small(),
+                    RichText::new(format!(
+                        "{} missing from the capture",
+                        bytes(connection.missing)
+                    ))
+                    .small(),
                 );
             }
         });

@@ -1,6 +1,8 @@
 //! The frame table: one row per visible frame, virtualised — only the rows in view are
 //! laid out, so a million frames scroll as smoothly as ten.
 
+use std::fmt::Write as _;
+
 use egui::{Align2, FontId, Rect, ScrollArea, Sense, Stroke, vec2};
 
 use super::app::{Action, View};
@@ -52,7 +54,7 @@ pub fn preview(frame: &FrameRow) -> String {
             Some(code) => {
                 let mut text = format!("{code} {}", crate::diagram::close_code_name(code));
                 if let Some(reason) = frame.close_reason() {
-                    text.push_str(&format!(" “{reason}”"));
+                    let _ = write!(text, " “{reason}”");
                 }
                 text
             }
@@ -103,7 +105,8 @@ pub fn show(
     let weak = ui.visuals().weak_text_color();
 
     // Header.
-    let (header, _) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT + 2.0), Sense::hover());
+    let (header, _) =
+        ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT + 2.0), Sense::hover());
     let painter = ui.painter();
     painter.rect_filled(header, 0.0, ui.visuals().faint_bg_color);
     let mut x = header.left() + 6.0;
@@ -140,7 +143,8 @@ pub fn show(
         for row in range {
             let position = capture.visible[row] as usize;
             let frame = &capture.frames[position];
-            let (rect, response) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::click());
+            let (rect, response) =
+                ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::click());
             let selected = view.selected == Some(position);
             let painter = ui.painter_at(rect);
             if selected {
@@ -163,7 +167,14 @@ pub fn show(
                 let width = COLUMNS[column].1;
                 let cell = Rect::from_min_max(
                     egui::pos2(x, rect.top()),
-                    egui::pos2(if width > 0.0 { x + width - 4.0 } else { rect.right() }, rect.bottom()),
+                    egui::pos2(
+                        if width > 0.0 {
+                            x + width - 4.0
+                        } else {
+                            rect.right()
+                        },
+                        rect.bottom(),
+                    ),
                 );
                 let colour = match colour {
                     Cell::Normal => text_colour,
@@ -180,7 +191,12 @@ pub fn show(
                 x += width;
             }
             if selected {
-                painter.rect_stroke(rect.shrink(0.5), 0.0, Stroke::new(1.0, ui.visuals().selection.stroke.color), egui::StrokeKind::Inside);
+                painter.rect_stroke(
+                    rect.shrink(0.5),
+                    0.0,
+                    Stroke::new(1.0, ui.visuals().selection.stroke.color),
+                    egui::StrokeKind::Inside,
+                );
             }
             response.widget_info(|| {
                 egui::WidgetInfo::selected(
@@ -200,7 +216,12 @@ pub fn show(
             }
         }
     });
-    remember_table_viewport(ui, "frame_table", output.state.clamped_offset().y, output.inner_rect.height());
+    remember_table_viewport(
+        ui,
+        "frame_table",
+        output.state.clamped_offset().y,
+        output.inner_rect.height(),
+    );
     if rows == 0 {
         ui.centered_and_justified(|ui| {
             ui.weak(if capture.frames.is_empty() {

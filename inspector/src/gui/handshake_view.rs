@@ -9,7 +9,9 @@ use super::style;
 /// Shows the handshake.
 pub fn show(ui: &mut egui::Ui, connection: Option<&Connection>) {
     let Some(handshake) = connection.and_then(|c| c.handshake.as_deref()) else {
-        ui.weak("The capture has no handshake for this connection (it started before the capture).");
+        ui.weak(
+            "The capture has no handshake for this connection (it started before the capture).",
+        );
         return;
     };
     ScrollArea::vertical()

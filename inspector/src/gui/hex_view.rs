@@ -16,7 +16,13 @@ const PER_ROW: usize = 8;
 const ROW_HEIGHT: f32 = 18.0;
 
 /// Shows the hex view.
-pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover, next_hover: &mut Hover) {
+pub fn show(
+    ui: &mut egui::Ui,
+    frame: &FrameRow,
+    diagram: &Diagram,
+    hover: Hover,
+    next_hover: &mut Hover,
+) {
     let inflated_only = frame.compressed && frame.wire_payload.is_empty();
     let masked = frame.mask_key.is_some() && !inflated_only;
     ui.horizontal(|ui| {
@@ -25,11 +31,20 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
         let note = if frame.compressed && frame.wire_payload.is_empty() {
             format!("header {} + payload inflated to {kept}", diagram.header_len)
         } else if frame.compressed {
-            format!("header {} + payload {} compressed (Payload tab: inflated)", diagram.header_len, diagram.payload_len)
+            format!(
+                "header {} + payload {} compressed (Payload tab: inflated)",
+                diagram.header_len, diagram.payload_len
+            )
         } else if (kept as u64) < diagram.payload_len {
-            format!("header {} + payload {} ({kept} kept)", diagram.header_len, diagram.payload_len)
+            format!(
+                "header {} + payload {} ({kept} kept)",
+                diagram.header_len, diagram.payload_len
+            )
         } else {
-            format!("header {} + payload {}", diagram.header_len, diagram.payload_len)
+            format!(
+                "header {} + payload {}",
+                diagram.header_len, diagram.payload_len
+            )
         };
         ui.weak(note);
     });
@@ -44,8 +59,15 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
         // The compressed bytes are not kept: show the header and the inflated payload.
         vec![("header + payload inflated", &diagram.unmasked[..])]
     } else if masked {
-        let unmasked = if frame.compressed { "unmasked (still compressed)" } else { "unmasked" };
-        vec![("on the wire (masked)", &diagram.wire[..]), (unmasked, &diagram.unmasked[..])]
+        let unmasked = if frame.compressed {
+            "unmasked (still compressed)"
+        } else {
+            "unmasked"
+        };
+        vec![
+            ("on the wire (masked)", &diagram.wire[..]),
+            (unmasked, &diagram.unmasked[..]),
+        ]
     } else {
         vec![("on the wire (not masked)", &diagram.wire[..])]
     };
@@ -54,12 +76,28 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
     let (head, _) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
     let mut x = head.left() + offset_width;
     for (title, _) in &columns {
-        ui.painter().text(pos2(x, head.center().y), Align2::LEFT_CENTER, *title, FontId::proportional(12.0), weak);
+        ui.painter().text(
+            pos2(x, head.center().y),
+            Align2::LEFT_CENTER,
+            *title,
+            FontId::proportional(12.0),
+            weak,
+        );
         x += block;
     }
-    ui.painter().text(pos2(x, head.center().y), Align2::LEFT_CENTER, "text", FontId::proportional(12.0), weak);
+    ui.painter().text(
+        pos2(x, head.center().y),
+        Align2::LEFT_CENTER,
+        "text",
+        FontId::proportional(12.0),
+        weak,
+    );
 
-    let longest = columns.iter().map(|(_, bytes)| bytes.len()).max().unwrap_or(0);
+    let longest = columns
+        .iter()
+        .map(|(_, bytes)| bytes.len())
+        .max()
+        .unwrap_or(0);
     let rows = longest.div_ceil(PER_ROW);
     ScrollArea::vertical()
         .id_salt("hex_view")
@@ -68,7 +106,8 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
             ui.spacing_mut().item_spacing.y = 0.0;
             let pointer = ui.ctx().pointer_hover_pos();
             for row in range {
-                let (rect, response) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
+                let (rect, response) =
+                    ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
                 let painter = ui.painter_at(rect);
                 let start = row * PER_ROW;
                 painter.text(
@@ -88,7 +127,10 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
                             vec2(cell - 2.0, ROW_HEIGHT - 2.0),
                         );
                         tint(&painter, cell_rect, diagram, at, hover);
-                        if response.hovered() && pointer.is_some_and(|p| cell_rect.expand2(vec2(1.0, 1.0)).contains(p)) {
+                        if response.hovered()
+                            && pointer
+                                .is_some_and(|p| cell_rect.expand2(vec2(1.0, 1.0)).contains(p))
+                        {
                             *next_hover = Hover::Byte(at);
                         }
                         let lit = hover.lights_byte(diagram, at);
@@ -97,7 +139,11 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
                             Align2::LEFT_CENTER,
                             format!("{byte:02x}"),
                             font.clone(),
-                            if lit || at < diagram.header_len { style::BOX_TEXT } else { text_colour },
+                            if lit || at < diagram.header_len {
+                                style::BOX_TEXT
+                            } else {
+                                text_colour
+                            },
                         );
                     }
                     x += block;
@@ -108,9 +154,21 @@ pub fn show(ui: &mut egui::Ui, frame: &FrameRow, diagram: &Diagram, hover: Hover
                 if start < end {
                     let text: String = bytes[start..end]
                         .iter()
-                        .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '·' })
+                        .map(|&b| {
+                            if b.is_ascii_graphic() || b == b' ' {
+                                b as char
+                            } else {
+                                '·'
+                            }
+                        })
                         .collect();
-                    painter.text(pos2(x, rect.center().y), Align2::LEFT_CENTER, text, font.clone(), weak);
+                    painter.text(
+                        pos2(x, rect.center().y),
+                        Align2::LEFT_CENTER,
+                        text,
+                        font.clone(),
+                        weak,
+                    );
                 }
             }
         });
@@ -154,6 +212,11 @@ fn tint(painter: &egui::Painter, cell: Rect, diagram: &Diagram, at: usize, hover
         painter.rect_filled(part, 0.0, colour);
     }
     if lit {
-        painter.rect_stroke(cell, 1.0, Stroke::new(1.0, Color32::from_gray(0x30)), egui::StrokeKind::Inside);
+        painter.rect_stroke(
+            cell,
+            1.0,
+            Stroke::new(1.0, Color32::from_gray(0x30)),
+            egui::StrokeKind::Inside,
+        );
     }
 }

@@ -58,10 +58,7 @@ pub fn show(ui: &mut egui::Ui, settings: &Settings, actions: &mut Vec<Action>) {
                 (ViewMode::Frames, "Frames (bit diagram)"),
                 (ViewMode::Messages, "Messages (fragments grouped)"),
             ] {
-                if ui
-                    .radio(settings.view_mode == mode, label)
-                    .clicked()
-                {
+                if ui.radio(settings.view_mode == mode, label).clicked() {
                     actions.push(Action::SetView(mode));
                     ui.close();
                 }
@@ -142,7 +139,8 @@ pub fn open_dialog(ctx: &egui::Context, view: &mut View, actions: &mut Vec<Actio
                     .desired_width(f32::INFINITY)
                     .id_salt("open_path"),
             );
-            if !field.has_focus() && dialog.error.is_none() && ui.memory(|m| m.focused().is_none()) {
+            if !field.has_focus() && dialog.error.is_none() && ui.memory(|m| m.focused().is_none())
+            {
                 field.request_focus();
             }
             let typed = PathBuf::from(dialog.path.trim());
@@ -154,17 +152,19 @@ pub fn open_dialog(ctx: &egui::Context, view: &mut View, actions: &mut Vec<Actio
             let found = captures_in(&folder);
             if !found.is_empty() {
                 ui.label(format!("Captures in {}:", folder.display()));
-                egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
-                    for path in found {
-                        let name = path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        if ui.selectable_label(false, name).clicked() {
-                            chosen = Some(path);
+                egui::ScrollArea::vertical()
+                    .max_height(220.0)
+                    .show(ui, |ui| {
+                        for path in found {
+                            let name = path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            if ui.selectable_label(false, name).clicked() {
+                                chosen = Some(path);
+                            }
                         }
-                    }
-                });
+                    });
             }
             if let Some(error) = &dialog.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);

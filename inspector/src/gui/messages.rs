@@ -27,10 +27,17 @@ const COLUMNS: [(&str, f32); 8] = [
 fn preview(message: &MessageRow) -> String {
     let head = &message.payload[..message.payload.len().min(200)];
     match std::str::from_utf8(head) {
-        Ok(text) if message.opcode == 1 => text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
-        _ if message.opcode == 1 => super::store::lossy_text(head).chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
+        Ok(text) if message.opcode == 1 => text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
+        _ if message.opcode == 1 => super::store::lossy_text(head)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
         _ => {
-            let mut text = crate::diagram::hex_spaced(&message.payload[..message.payload.len().min(24)]);
+            let mut text =
+                crate::diagram::hex_spaced(&message.payload[..message.payload.len().min(24)]);
             if message.payload.len() > 24 {
                 text.push_str(" …");
             }
@@ -40,21 +47,39 @@ fn preview(message: &MessageRow) -> String {
 }
 
 /// The message table.
-pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &mut View, actions: &mut Vec<Action>) {
+pub fn table(
+    ui: &mut egui::Ui,
+    capture: &Capture,
+    settings: &Settings,
+    view: &mut View,
+    actions: &mut Vec<Action>,
+) {
     let dark = ui.visuals().dark_mode;
     let text_colour = ui.visuals().text_color();
     let weak = ui.visuals().weak_text_color();
     let font = FontId::monospace(12.5);
-    let (header, _) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT + 2.0), Sense::hover());
-    ui.painter().rect_filled(header, 0.0, ui.visuals().faint_bg_color);
+    let (header, _) =
+        ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT + 2.0), Sense::hover());
+    ui.painter()
+        .rect_filled(header, 0.0, ui.visuals().faint_bg_color);
     let mut x = header.left() + 6.0;
     for (title, width) in COLUMNS {
-        ui.painter().text(egui::pos2(x, header.center().y), Align2::LEFT_CENTER, title, FontId::proportional(13.0), text_colour);
+        ui.painter().text(
+            egui::pos2(x, header.center().y),
+            Align2::LEFT_CENTER,
+            title,
+            FontId::proportional(13.0),
+            text_colour,
+        );
         x += width;
     }
     let rows = capture.visible_messages.len();
-    let selected_row = view.selected_message.and_then(|m| capture.visible_message_row(m));
-    let mut area = ScrollArea::vertical().id_salt("message_table").auto_shrink([false, false]);
+    let selected_row = view
+        .selected_message
+        .and_then(|m| capture.visible_message_row(m));
+    let mut area = ScrollArea::vertical()
+        .id_salt("message_table")
+        .auto_shrink([false, false]);
     if view.scroll_to_selected
         && let Some(row) = selected_row
     {
@@ -72,19 +97,29 @@ pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &m
         for row in range {
             let position = capture.visible_messages[row] as usize;
             let message = &capture.messages[position];
-            let (rect, response) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::click());
+            let (rect, response) =
+                ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::click());
             let selected = view.selected_message == Some(position);
             let painter = ui.painter_at(rect);
             if selected {
                 painter.rect_filled(rect, 0.0, ui.visuals().selection.bg_fill);
-                painter.rect_stroke(rect.shrink(0.5), 0.0, Stroke::new(1.0, ui.visuals().selection.stroke.color), egui::StrokeKind::Inside);
+                painter.rect_stroke(
+                    rect.shrink(0.5),
+                    0.0,
+                    Stroke::new(1.0, ui.visuals().selection.stroke.color),
+                    egui::StrokeKind::Inside,
+                );
             } else if response.hovered() {
                 painter.rect_filled(rect, 0.0, ui.visuals().widgets.hovered.weak_bg_fill);
             } else if row % 2 == 1 {
                 painter.rect_filled(rect, 0.0, ui.visuals().faint_bg_color);
             }
             if !message.violations.is_empty() {
-                painter.rect_filled(Rect::from_min_size(rect.min, vec2(4.0, rect.height())), 0.0, style::broken_stroke());
+                painter.rect_filled(
+                    Rect::from_min_size(rect.min, vec2(4.0, rect.height())),
+                    0.0,
+                    style::broken_stroke(),
+                );
             }
             let mut length = message.payload_len.to_string();
             if message.compressed {
@@ -92,7 +127,10 @@ pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &m
             }
             let cells = [
                 (position.to_string(), weak),
-                (format_time(capture, message.time, settings.time_format), text_colour),
+                (
+                    format_time(capture, message.time, settings.time_format),
+                    text_colour,
+                ),
                 (message.conn.to_string(), weak),
                 (
                     match message.from {
@@ -101,7 +139,15 @@ pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &m
                     },
                     text_colour,
                 ),
-                (if message.opcode == 1 { "TEXT" } else { "BINARY" }.to_string(), style::opcode_colour(message.opcode, dark)),
+                (
+                    if message.opcode == 1 {
+                        "TEXT"
+                    } else {
+                        "BINARY"
+                    }
+                    .to_string(),
+                    style::opcode_colour(message.opcode, dark),
+                ),
                 (message.frame_count.to_string(), text_colour),
                 (length, text_colour),
                 (preview(message), text_colour),
@@ -109,9 +155,20 @@ pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &m
             let mut x = rect.left() + 6.0;
             for (column, (text, colour)) in cells.into_iter().enumerate() {
                 let width = COLUMNS[column].1;
-                let right = if width > 0.0 { x + width - 4.0 } else { rect.right() };
-                let cell = Rect::from_min_max(egui::pos2(x, rect.top()), egui::pos2(right, rect.bottom()));
-                painter.with_clip_rect(cell).text(egui::pos2(x, rect.center().y), Align2::LEFT_CENTER, text, font.clone(), colour);
+                let right = if width > 0.0 {
+                    x + width - 4.0
+                } else {
+                    rect.right()
+                };
+                let cell =
+                    Rect::from_min_max(egui::pos2(x, rect.top()), egui::pos2(right, rect.bottom()));
+                painter.with_clip_rect(cell).text(
+                    egui::pos2(x, rect.center().y),
+                    Align2::LEFT_CENTER,
+                    text,
+                    font.clone(),
+                    colour,
+                );
                 x += width;
             }
             response.widget_info(|| {
@@ -119,7 +176,10 @@ pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &m
                     egui::Role::Row,
                     true,
                     selected,
-                    format!("message {position} {} frames {} bytes", message.frame_count, message.payload_len),
+                    format!(
+                        "message {position} {} frames {} bytes",
+                        message.frame_count, message.payload_len
+                    ),
                 )
             });
             if response.clicked() {
@@ -127,16 +187,31 @@ pub fn table(ui: &mut egui::Ui, capture: &Capture, settings: &Settings, view: &m
             }
         }
     });
-    remember_table_viewport(ui, "message_table", output.state.clamped_offset().y, output.inner_rect.height());
+    remember_table_viewport(
+        ui,
+        "message_table",
+        output.state.clamped_offset().y,
+        output.inner_rect.height(),
+    );
     if rows == 0 {
         ui.centered_and_justified(|ui| {
-            ui.weak(if capture.messages.is_empty() { "No messages (yet)." } else { "No message passes the filters." });
+            ui.weak(if capture.messages.is_empty() {
+                "No messages (yet)."
+            } else {
+                "No message passes the filters."
+            });
         });
     }
 }
 
 /// The selected message: its frames on the left, its payload on the right.
-pub fn detail(ui: &mut egui::Ui, capture: &Capture, settings: &mut Settings, view: &mut View, actions: &mut Vec<Action>) {
+pub fn detail(
+    ui: &mut egui::Ui,
+    capture: &Capture,
+    settings: &mut Settings,
+    view: &mut View,
+    actions: &mut Vec<Action>,
+) {
     let Some((position, message)) = view
         .selected_message
         .and_then(|m| capture.messages.get(m).map(|message| (m, message)))
@@ -149,7 +224,10 @@ pub fn detail(ui: &mut egui::Ui, capture: &Capture, settings: &mut Settings, vie
     let area = ui.available_rect_before_wrap();
     let left_width = (area.width() * 0.36).clamp(260.0, 460.0);
     let left = Rect::from_min_size(area.min, vec2(left_width - 6.0, area.height()));
-    let right = Rect::from_min_max(egui::pos2(area.min.x + left_width + 6.0, area.min.y), area.max);
+    let right = Rect::from_min_max(
+        egui::pos2(area.min.x + left_width + 6.0, area.min.y),
+        area.max,
+    );
     ui.scope_builder(egui::UiBuilder::new().max_rect(left), |ui| {
         ui.label(RichText::new(format!("Message {position}")).strong());
         ui.label(format!(
@@ -158,7 +236,11 @@ pub fn detail(ui: &mut egui::Ui, capture: &Capture, settings: &mut Settings, vie
                 Side::Client => "client to server",
                 Side::Server => "server to client",
             },
-            if message.opcode == 1 { "text" } else { "binary" },
+            if message.opcode == 1 {
+                "text"
+            } else {
+                "binary"
+            },
             message.payload_len,
             if message.compressed { ", inflated" } else { "" },
             message.frame_count,
@@ -166,33 +248,48 @@ pub fn detail(ui: &mut egui::Ui, capture: &Capture, settings: &mut Settings, vie
         for violation in &message.violations {
             ui.colored_label(
                 style::broken_stroke(),
-                format!("! {} ({}): {}", violation.rule, super::violations::section(violation), violation.message),
+                format!(
+                    "! {} ({}): {}",
+                    violation.rule,
+                    super::violations::section(violation),
+                    violation.message
+                ),
             );
         }
         ui.separator();
         ui.weak("Its frames (click one for its bit diagram):");
-        ScrollArea::vertical().id_salt("message_frames").auto_shrink([false, false]).show(ui, |ui| {
-            for &frame_position in message.frames.iter() {
-                let Some(frame) = capture.frames.get(frame_position as usize) else {
-                    continue;
-                };
-                let label = format!(
-                    "frame {}  {}  FIN={}  {} bytes{}",
-                    frame.index,
-                    frame.opcode_name(),
-                    u8::from(frame.fin),
-                    frame.payload_len,
-                    if frame.compressed { " (compressed)" } else { "" }
-                );
-                if ui.selectable_label(false, RichText::new(label).monospace()).clicked() {
-                    actions.push(Action::SelectFrame(frame_position as usize));
-                    actions.push(Action::SetView(ViewMode::Frames));
+        ScrollArea::vertical()
+            .id_salt("message_frames")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                for &frame_position in &*message.frames {
+                    let Some(frame) = capture.frames.get(frame_position as usize) else {
+                        continue;
+                    };
+                    let label = format!(
+                        "frame {}  {}  FIN={}  {} bytes{}",
+                        frame.index,
+                        frame.opcode_name(),
+                        u8::from(frame.fin),
+                        frame.payload_len,
+                        if frame.compressed {
+                            " (compressed)"
+                        } else {
+                            ""
+                        }
+                    );
+                    if ui
+                        .selectable_label(false, RichText::new(label).monospace())
+                        .clicked()
+                    {
+                        actions.push(Action::SelectFrame(frame_position as usize));
+                        actions.push(Action::SetView(ViewMode::Frames));
+                    }
                 }
-            }
-            if message.frames.is_empty() {
-                ui.weak("(its frames were not matched)");
-            }
-        });
+                if message.frames.is_empty() {
+                    ui.weak("(its frames were not matched)");
+                }
+            });
     });
     ui.scope_builder(egui::UiBuilder::new().max_rect(right), |ui| {
         payload_view::show_bytes(

@@ -1,6 +1,8 @@
 //! A payload as text, pretty JSON (when it parses) or a hex dump; for close frames, the
 //! status code with its meaning and the reason.
 
+use std::fmt::Write as _;
+
 use egui::{RichText, ScrollArea, TextEdit};
 
 use super::state::PayloadMode;
@@ -28,7 +30,10 @@ pub fn render(payload: &[u8], mode: PayloadMode) -> (String, PayloadMode) {
         serde_json::to_string_pretty(&value).ok()
     };
     match mode {
-        PayloadMode::Hex => (hex_dump(&payload[..payload.len().min(MAX_HEX)]), PayloadMode::Hex),
+        PayloadMode::Hex => (
+            hex_dump(&payload[..payload.len().min(MAX_HEX)]),
+            PayloadMode::Hex,
+        ),
         PayloadMode::Json => match json() {
             Some(text) => (text, PayloadMode::Json),
             None => ("(not JSON)".to_string(), PayloadMode::Json),
@@ -45,7 +50,10 @@ pub fn render(payload: &[u8], mode: PayloadMode) -> (String, PayloadMode) {
             if looks_like_text(payload) {
                 (text(payload), PayloadMode::Text)
             } else {
-                (hex_dump(&payload[..payload.len().min(MAX_HEX)]), PayloadMode::Hex)
+                (
+                    hex_dump(&payload[..payload.len().min(MAX_HEX)]),
+                    PayloadMode::Hex,
+                )
             }
         }
     }
@@ -56,13 +64,16 @@ pub fn render(payload: &[u8], mode: PayloadMode) -> (String, PayloadMode) {
 fn looks_like_text(payload: &[u8]) -> bool {
     let valid = match std::str::from_utf8(payload) {
         Ok(text) => text,
-        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&payload[..e.valid_up_to()]) {
+        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&payload[..e.valid_up_to()])
+        {
             Ok(text) => text,
             Err(_) => return false,
         },
         Err(_) => return false,
     };
-    !valid.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    !valid
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 fn text(payload: &[u8]) -> String {
@@ -73,10 +84,12 @@ fn text(payload: &[u8]) -> String {
 pub fn hex_dump(bytes: &[u8]) -> String {
     let mut out = String::new();
     for (row, chunk) in bytes.chunks(16).enumerate() {
-        out.push_str(&format!("{:06x}  ", row * 16));
+        let _ = write!(out, "{:06x}  ", row * 16);
         for i in 0..16 {
             match chunk.get(i) {
-                Some(b) => out.push_str(&format!("{b:02x} ")),
+                Some(b) => {
+                    let _ = write!(out, "{b:02x} ");
+                }
                 None => out.push_str("   "),
             }
             if i == 7 {
@@ -84,21 +97,38 @@ pub fn hex_dump(bytes: &[u8]) -> String {
             }
         }
         out.push(' ');
-        out.extend(chunk.iter().map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }));
+        out.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        }));
         out.push('\n');
     }
     out
 }
 
 /// The payload of a frame.
-pub fn show_frame(ui: &mut egui::Ui, position: usize, frame: &FrameRow, mode: &mut PayloadMode, cache: &mut Cache) {
+pub fn show_frame(
+    ui: &mut egui::Ui,
+    position: usize,
+    frame: &FrameRow,
+    mode: &mut PayloadMode,
+    cache: &mut Cache,
+) {
     if frame.opcode == 8 {
         match frame.close_code {
             Some(code) => {
-                ui.label(RichText::new(format!("Close code {code} — {}", close_code_meaning(code))).strong());
+                ui.label(
+                    RichText::new(format!("Close code {code} — {}", close_code_meaning(code)))
+                        .strong(),
+                );
                 ui.label(format!(
                     "Reason: {}",
-                    frame.close_reason().map_or("(none)".to_string(), |r| format!("“{r}”"))
+                    frame
+                        .close_reason()
+                        .map_or("(none)".to_string(), |r| format!("“{r}”"))
                 ));
             }
             None => {
@@ -114,7 +144,15 @@ pub fn show_frame(ui: &mut egui::Ui, position: usize, frame: &FrameRow, mode: &m
     if frame.compressed {
         note.push_str("inflated · ");
     }
-    show_bytes(ui, ("frame", position), &frame.payload, frame.payload_len, &note, mode, cache);
+    show_bytes(
+        ui,
+        ("frame", position),
+        &frame.payload,
+        frame.payload_len,
+        &note,
+        mode,
+        cache,
+    );
 }
 
 /// Mode buttons and the payload text. `key` identifies what is shown (for the cache).
@@ -152,7 +190,7 @@ pub fn show_bytes(
         };
         let mut summary = format!("{note}{} bytes as {shown}", payload.len());
         if !note.contains("inflated") && (payload.len() as u64) < total_len {
-            summary.push_str(&format!(" (of {total_len})"));
+            let _ = write!(summary, " (of {total_len})");
         }
         ui.add(egui::Label::new(RichText::new(summary).weak()).truncate());
     });
@@ -183,7 +221,10 @@ mod tests {
         let (text, as_) = render(br#"{"a":[1,2]}"#, PayloadMode::Auto);
         assert_eq!(as_, PayloadMode::Json);
         assert_eq!(text, "{\n  \"a\": [\n    1,\n    2\n  ]\n}");
-        assert_eq!(render(b"hello", PayloadMode::Auto), ("hello".to_string(), PayloadMode::Text));
+        assert_eq!(
+            render(b"hello", PayloadMode::Auto),
+            ("hello".to_string(), PayloadMode::Text)
+        );
         let (text, as_) = render(&[0, 1, 0xff], PayloadMode::Auto);
         assert_eq!(as_, PayloadMode::Hex);
         assert!(text.starts_with("000000  00 01 ff "), "{text}");
@@ -191,6 +232,9 @@ mod tests {
         assert_eq!(render(&[0, 1, 2, 3], PayloadMode::Auto).1, PayloadMode::Hex);
         assert_eq!(render(b"{oops", PayloadMode::Json).0, "(not JSON)");
         // A payload cut inside a character is still text.
-        assert_eq!(render("né".as_bytes()[..2].as_ref(), PayloadMode::Auto).1, PayloadMode::Text);
+        assert_eq!(
+            render("né".as_bytes()[..2].as_ref(), PayloadMode::Auto).1,
+            PayloadMode::Text
+        );
     }
 }

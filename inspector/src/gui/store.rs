@@ -5,9 +5,12 @@
 //! them into the compact rows here before they reach the UI thread, and the filters keep
 //! a list of visible row numbers that grows as rows arrive.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use crate::model::{ErrorEvent, Event, FrameEvent, GapEvent, HandshakeEvent, MessageEvent, Side, ViolationRecord};
+use crate::model::{
+    ErrorEvent, Event, FrameEvent, GapEvent, HandshakeEvent, MessageEvent, Side, ViolationRecord,
+};
 use crate::time::Timestamp;
 
 /// "No message": a frame that is not (yet) part of a message.
@@ -109,8 +112,7 @@ impl FrameRow {
 
     /// The close reason (close frames), lossy UTF-8.
     pub fn close_reason(&self) -> Option<String> {
-        (self.opcode == 8 && self.payload.len() > 2)
-            .then(|| lossy_text(&self.payload[2..]))
+        (self.opcode == 8 && self.payload.len() > 2).then(|| lossy_text(&self.payload[2..]))
     }
 }
 
@@ -198,14 +200,11 @@ impl Connection {
         let describe = |side: Side| -> Option<String> {
             let (code, reason) = self.close[side.index()].as_ref()?;
             let mut text = match code {
-                Some(code) => format!(
-                    "{code} {}",
-                    crate::diagram::close_code_name(*code)
-                ),
+                Some(code) => format!("{code} {}", crate::diagram::close_code_name(*code)),
                 None => "no code".to_string(),
             };
             if !reason.is_empty() {
-                text.push_str(&format!(" “{reason}”"));
+                let _ = write!(text, " “{reason}”");
             }
             Some(text)
         };
@@ -218,8 +217,12 @@ impl Connection {
                     describe(first).unwrap_or_default()
                 );
                 match describe(first.peer()) {
-                    Some(_) => text.push_str(&format!("; {} answered", first.peer().name())),
-                    None => text.push_str(&format!("; no close from the {}", first.peer().name())),
+                    Some(_) => {
+                        let _ = write!(text, "; {} answered", first.peer().name());
+                    }
+                    None => {
+                        let _ = write!(text, "; no close from the {}", first.peer().name());
+                    }
                 }
                 text
             }
@@ -271,7 +274,7 @@ impl Default for Opcodes {
 }
 
 impl Opcodes {
-    fn allows(&self, opcode: u8) -> bool {
+    fn allows(self, opcode: u8) -> bool {
         match opcode {
             0x0 => self.continuation,
             0x1 => self.text,
@@ -352,9 +355,9 @@ fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
         return false;
     }
     let first = needle[0];
-    haystack
-        .windows(needle.len())
-        .any(|window| window[0].to_ascii_lowercase() == first && window.eq_ignore_ascii_case(needle))
+    haystack.windows(needle.len()).any(|window| {
+        window[0].to_ascii_lowercase() == first && window.eq_ignore_ascii_case(needle)
+    })
 }
 
 /// A decoded item, compacted on the worker thread.
@@ -460,7 +463,8 @@ impl Capture {
                 if !frame.violations.is_empty() {
                     self.frames_with_violations += 1;
                 }
-                let close = (frame.opcode == 8).then(|| (frame.close_code, frame.close_reason().unwrap_or_default()));
+                let close = (frame.opcode == 8)
+                    .then(|| (frame.close_code, frame.close_reason().unwrap_or_default()));
                 let connection = self.connection(frame.conn);
                 connection.frames[side.index()] += 1;
                 connection.bytes[side.index()] += frame.payload_len;
@@ -476,7 +480,11 @@ impl Capture {
                     1 | 2 => {
                         self.pending.insert((frame.conn, side), vec![position]);
                     }
-                    0 => self.pending.entry((frame.conn, side)).or_default().push(position),
+                    0 => self
+                        .pending
+                        .entry((frame.conn, side))
+                        .or_default()
+                        .push(position),
                     _ => {}
                 }
                 self.frames.push(frame);
@@ -534,7 +542,10 @@ impl Capture {
     /// Runs the filters over frames not looked at yet, at most `budget` of them.
     /// Returns `true` when every frame has been looked at.
     pub fn refilter(&mut self, budget: usize) -> bool {
-        let end = self.frames.len().min(self.filtered_upto.saturating_add(budget));
+        let end = self
+            .frames
+            .len()
+            .min(self.filtered_upto.saturating_add(budget));
         for position in self.filtered_upto..end {
             if self.applied.matches(&self.frames[position], &self.needle) {
                 self.visible.push(position as u32);
@@ -546,7 +557,10 @@ impl Capture {
             .len()
             .min(self.messages_filtered_upto.saturating_add(budget));
         for position in self.messages_filtered_upto..messages_end {
-            if self.applied.matches_message(&self.messages[position], &self.needle) {
+            if self
+                .applied
+                .matches_message(&self.messages[position], &self.needle)
+            {
                 self.visible_messages.push(position as u32);
             }
         }
@@ -576,7 +590,8 @@ impl Capture {
 
     /// The filters have looked at every frame and message.
     pub fn filtered_all(&self) -> bool {
-        self.filtered_upto == self.frames.len() && self.messages_filtered_upto == self.messages.len()
+        self.filtered_upto == self.frames.len()
+            && self.messages_filtered_upto == self.messages.len()
     }
 
     /// Position in `visible` of frame `position`, if it is visible.
@@ -595,7 +610,14 @@ impl Capture {
 mod tests {
     use super::*;
 
-    pub(crate) fn frame(index: u64, conn: u32, from: Side, opcode: u8, fin: bool, payload: &[u8]) -> FrameRow {
+    pub(crate) fn frame(
+        index: u64,
+        conn: u32,
+        from: Side,
+        opcode: u8,
+        fin: bool,
+        payload: &[u8],
+    ) -> FrameRow {
         let mut header = [0u8; 14];
         header[0] = opcode | if fin { 0x80 } else { 0 };
         header[1] = payload.len() as u8;
@@ -604,7 +626,7 @@ mod tests {
             conn,
             packet: index + 1,
             packet_end: index + 1,
-            time: Timestamp::new(1_700_000_000 + index as i64, 0),
+            time: Timestamp::new(1_700_000_000, index * 1_000_000),
             from,
             fin,
             rsv: [false; 3],

@@ -19,7 +19,10 @@ pub fn show(
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal_wrapped(|ui| {
-        for (mode, label) in [(ViewMode::Frames, "Frames"), (ViewMode::Messages, "Messages")] {
+        for (mode, label) in [
+            (ViewMode::Frames, "Frames"),
+            (ViewMode::Messages, "Messages"),
+        ] {
             if ui
                 .selectable_label(settings.view_mode == mode, label)
                 .clicked()
@@ -40,7 +43,11 @@ pub fn show(
             .width(150.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut filters.conn, None, conn_label(None));
-                for connection in capture.connections.iter().filter(|c| c.handshake.is_some() || c.frames != [0, 0]) {
+                for connection in capture
+                    .connections
+                    .iter()
+                    .filter(|c| c.handshake.is_some() || c.frames != [0, 0])
+                {
                     let path = connection
                         .handshake
                         .as_ref()
@@ -64,8 +71,16 @@ pub fn show(
             .width(130.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut filters.direction, Direction::Both, "both directions");
-                ui.selectable_value(&mut filters.direction, Direction::FromClient, "client to server");
-                ui.selectable_value(&mut filters.direction, Direction::FromServer, "server to client");
+                ui.selectable_value(
+                    &mut filters.direction,
+                    Direction::FromClient,
+                    "client to server",
+                );
+                ui.selectable_value(
+                    &mut filters.direction,
+                    Direction::FromServer,
+                    "server to client",
+                );
             })
             .response
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Direction"));

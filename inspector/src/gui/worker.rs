@@ -153,7 +153,8 @@ impl Loader {
         while start.elapsed() < budget {
             match self.receiver.try_recv() {
                 Ok(Update::Items(items)) => {
-                    self.first_items.get_or_insert_with(|| self.started.elapsed());
+                    self.first_items
+                        .get_or_insert_with(|| self.started.elapsed());
                     take(items);
                 }
                 Ok(Update::Done(result)) => {
@@ -195,8 +196,9 @@ fn decode(
     };
     match source {
         Source::Example(example) => {
-            let decoder = CaptureDecoder::new(example.bytes, Some(example.bytes.len() as u64), options)
-                .map_err(|error| format!("{}: {error}", example.name))?;
+            let decoder =
+                CaptureDecoder::new(example.bytes, Some(example.bytes.len() as u64), options)
+                    .map_err(|error| format!("{}: {error}", example.name))?;
             pump(decoder, sender, shared, wake);
         }
         Source::File(path) => {
@@ -212,14 +214,21 @@ const FIRST_BATCH: usize = 256;
 /// Time between batches after that.
 const BATCH_INTERVAL: Duration = Duration::from_millis(25);
 
-fn pump<R: Read>(mut decoder: CaptureDecoder<R>, sender: &Sender<Update>, shared: &Shared, wake: &dyn Fn()) {
+fn pump<R: Read>(
+    mut decoder: CaptureDecoder<R>,
+    sender: &Sender<Update>,
+    shared: &Shared,
+    wake: &dyn Fn(),
+) {
     let mut batch = Vec::with_capacity(FIRST_BATCH);
     let mut sent_any = false;
     let mut last_send = Instant::now();
     let mut count = 0u64;
     let publish = |decoder: &CaptureDecoder<R>| {
         let progress = decoder.progress();
-        shared.bytes_read.store(progress.bytes_read, Ordering::Relaxed);
+        shared
+            .bytes_read
+            .store(progress.bytes_read, Ordering::Relaxed);
         shared
             .total_bytes
             .store(progress.total_bytes.unwrap_or(0), Ordering::Relaxed);
@@ -228,14 +237,16 @@ fn pump<R: Read>(mut decoder: CaptureDecoder<R>, sender: &Sender<Update>, shared
         batch.push(Item::from_event(event));
         count += 1;
         let due = if sent_any {
-            count % 1024 == 0 && last_send.elapsed() >= BATCH_INTERVAL
+            count.is_multiple_of(1024) && last_send.elapsed() >= BATCH_INTERVAL
         } else {
             batch.len() >= FIRST_BATCH
         };
         if due {
             publish(&decoder);
             if shared.cancel.load(Ordering::Relaxed)
-                || sender.send(Update::Items(std::mem::take(&mut batch))).is_err()
+                || sender
+                    .send(Update::Items(std::mem::take(&mut batch)))
+                    .is_err()
             {
                 return;
             }
