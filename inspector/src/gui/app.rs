@@ -172,9 +172,9 @@ pub struct InspectorApp {
 }
 
 /// Time the UI thread spends per frame moving decoded items into the store.
-const RECEIVE_BUDGET: Duration = Duration::from_millis(6);
+const RECEIVE_BUDGET: Duration = Duration::from_millis(5);
 /// Time the UI thread spends per frame filtering frames (after a filter changed).
-const FILTER_BUDGET: Duration = Duration::from_millis(5);
+const FILTER_BUDGET: Duration = Duration::from_millis(4);
 
 impl InspectorApp {
     /// The app as eframe creates it: settings restored, `source` opening.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use egui::{RichText, ScrollArea, TextEdit};
+use egui::{RichText, ScrollArea};
 
 use super::state::PayloadMode;
 use super::store::FrameRow;
@@ -14,13 +14,40 @@ const MAX_SHOWN: usize = 64 * 1024;
 /// Bytes a hex dump shows at most.
 const MAX_HEX: usize = 4 * 1024;
 
-/// The rendered text of the last payload shown, so a 64 KiB JSON is not pretty-printed
-/// again at every frame.
+/// Characters per display line: longer lines are cut into several, so that no single
+/// line is costly to lay out.
+const LINE_CHARS: usize = 160;
+
+/// The rendered text of the last payload shown, cut into display lines, so that a
+/// 64 KiB JSON is not pretty-printed (nor laid out whole) at every frame.
 #[derive(Debug, Default, Clone)]
 pub struct Cache {
     key: Option<(usize, bool, PayloadMode)>,
     text: String,
+    lines: Vec<std::ops::Range<usize>>,
     shown_as: PayloadMode,
+}
+
+/// Byte ranges of `text`'s display lines: one per line, long lines cut every
+/// [`LINE_CHARS`] characters.
+fn display_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for line in text.split('\n') {
+        let mut from = start;
+        let mut count = 0;
+        for (at, _) in line.char_indices() {
+            if count == LINE_CHARS {
+                lines.push(from..start + at);
+                from = start + at;
+                count = 0;
+            }
+            count += 1;
+        }
+        lines.push(from..start + line.len());
+        start += line.len() + 1;
+    }
+    lines
 }
 
 /// How a payload will be shown in `mode`, and as what (Auto becomes Json or Text).
@@ -170,6 +197,7 @@ pub fn show_bytes(
         let (text, shown_as) = render(payload, *mode);
         *cache = Cache {
             key: Some(cache_key),
+            lines: display_lines(&text),
             text,
             shown_as,
         };
@@ -192,29 +220,58 @@ pub fn show_bytes(
         if !note.contains("inflated") && (payload.len() as u64) < total_len {
             let _ = write!(summary, " (of {total_len})");
         }
+        if ui
+            .small_button("Copy")
+            .on_hover_text("copy the payload as shown")
+            .clicked()
+        {
+            ui.ctx().copy_text(cache.text.clone());
+        }
         ui.add(egui::Label::new(RichText::new(summary).weak()).truncate());
     });
     if payload.is_empty() {
         ui.weak("(empty payload)");
         return;
     }
+    // Only the lines in view are laid out (a 64 KiB payload is thousands of lines).
+    let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
     ScrollArea::both()
         .id_salt(("payload", key.0))
         .auto_shrink([false, false])
-        .show(ui, |ui| {
-            let mut text = cache.text.as_str();
-            ui.add(
-                TextEdit::multiline(&mut text)
-                    .font(egui::TextStyle::Monospace)
-                    .desired_width(f32::INFINITY)
-                    .id_salt(("payload_text", key.0)),
-            );
+        .show_rows(ui, row_height, cache.lines.len(), |ui, range| {
+            ui.spacing_mut().item_spacing.y = 0.0;
+            for line in &cache.lines[range] {
+                ui.add(
+                    egui::Label::new(RichText::new(&cache.text[line.clone()]).monospace())
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
+            }
         });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_for_display() {
+        let text = format!(
+            "{}\nshort\n{}é",
+            "a".repeat(LINE_CHARS + 3),
+            "b".repeat(LINE_CHARS - 1)
+        );
+        let lines: Vec<&str> = display_lines(&text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(
+            lines,
+            [
+                "a".repeat(LINE_CHARS),
+                "aaa".to_string(),
+                "short".to_string(),
+                format!("{}é", "b".repeat(LINE_CHARS - 1))
+            ]
+        );
+        assert_eq!(display_lines(""), [0..0]);
+    }
 
     #[test]
     fn auto_picks_json_text_or_hex() {

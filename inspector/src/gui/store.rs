@@ -388,13 +388,81 @@ impl Item {
     }
 }
 
+/// Rows per chunk of a [`Chunked`] list.
+const CHUNK: usize = 1 << 16;
+
+/// A list that grows a chunk at a time: a push never moves the rows already there, so
+/// a million rows arrive without the pauses of a `Vec` doubling (and copying) itself.
+#[derive(Debug)]
+pub struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    /// Appends a row.
+    pub fn push(&mut self, value: T) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(value),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(value);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No rows.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Row `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<&T> {
+        self.chunks.get(index / CHUNK)?.get(index % CHUNK)
+    }
+
+    /// Row `index`, mutably.
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        self.chunks.get_mut(index / CHUNK)?.get_mut(index % CHUNK)
+    }
+
+    /// The rows in order.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+
+    fn index(&self, index: usize) -> &T {
+        &self.chunks[index / CHUNK][index % CHUNK]
+    }
+}
+
 /// Everything decoded from the open capture, plus the filtered view of its frames.
 #[derive(Debug, Default)]
 pub struct Capture {
     /// Frames in decode order.
-    pub frames: Vec<FrameRow>,
+    pub frames: Chunked<FrameRow>,
     /// Messages in decode order.
-    pub messages: Vec<MessageRow>,
+    pub messages: Chunked<MessageRow>,
     /// Connections by number (the decoder counts them from 0).
     pub connections: Vec<Connection>,
     /// Decoding errors.
@@ -500,7 +568,9 @@ impl Capture {
                     frames.drain(..frames.len() - message.frames);
                 }
                 for &frame in &frames {
-                    self.frames[frame as usize].message = position;
+                    if let Some(row) = self.frames.get_mut(frame as usize) {
+                        row.message = position;
+                    }
                 }
                 let connection = self.connection(message.conn);
                 connection.messages[message.from.index()] += 1;
@@ -643,6 +713,22 @@ mod tests {
             violations: Box::new([]),
             message: NO_MESSAGE,
         }
+    }
+
+    #[test]
+    fn chunked_lists_index_across_chunks() {
+        let mut list = Chunked::default();
+        for i in 0..(2 * CHUNK + 5) {
+            list.push(i);
+        }
+        assert_eq!(list.len(), 2 * CHUNK + 5);
+        assert_eq!(list[CHUNK - 1], CHUNK - 1);
+        assert_eq!(list[CHUNK], CHUNK);
+        assert_eq!(list.get(2 * CHUNK + 4), Some(&(2 * CHUNK + 4)));
+        assert_eq!(list.get(2 * CHUNK + 5), None);
+        assert!(list.iter().copied().eq(0..2 * CHUNK + 5));
+        *list.get_mut(7).unwrap() = 70;
+        assert_eq!(list[7], 70);
     }
 
     #[test]

@@ -212,7 +212,10 @@ fn decode(
 /// Items per batch before the first one is sent (small: first rows fast).
 const FIRST_BATCH: usize = 256;
 /// Time between batches after that.
-const BATCH_INTERVAL: Duration = Duration::from_millis(25);
+const BATCH_INTERVAL: Duration = Duration::from_millis(10);
+/// The most items in one batch: the UI thread stores a batch in one go, so a batch must
+/// take well under a frame (16 ms) to store.
+const MAX_BATCH: usize = 4096;
 
 fn pump<R: Read>(
     mut decoder: CaptureDecoder<R>,
@@ -220,7 +223,7 @@ fn pump<R: Read>(
     shared: &Shared,
     wake: &dyn Fn(),
 ) {
-    let mut batch = Vec::with_capacity(FIRST_BATCH);
+    let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut sent_any = false;
     let mut last_send = Instant::now();
     let mut count = 0u64;
@@ -237,7 +240,8 @@ fn pump<R: Read>(
         batch.push(Item::from_event(event));
         count += 1;
         let due = if sent_any {
-            count.is_multiple_of(1024) && last_send.elapsed() >= BATCH_INTERVAL
+            batch.len() >= MAX_BATCH
+                || (count.is_multiple_of(256) && last_send.elapsed() >= BATCH_INTERVAL)
         } else {
             batch.len() >= FIRST_BATCH
         };
