@@ -23,7 +23,7 @@ APP=$!
 sleep 3
 click() { xdotool mousemove "$1" "$2" click 1; sleep 0.6; }
 click 700 313     # the browser's close frame (frame 11), masked
-click 376 414     # its opcode field: the RFC's sentence appears below the diagram
+click 343 420     # its opcode field: the RFC's sentence appears below the diagram
 xdotool mousemove 1279 799
 sleep 1
 import -window root "$OUT"

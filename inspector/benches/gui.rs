@@ -71,6 +71,9 @@ fn frame(ctx: &egui::Context, app: &mut InspectorApp, events: Vec<Event>) -> Dur
     start.elapsed()
 }
 
+/// A scrolling sequence: its name, its length, and the input of its i-th frame.
+type Scenario = (&'static str, usize, fn(usize) -> Vec<Event>);
+
 fn key(key: Key) -> Event {
     Event::Key {
         key,
@@ -219,7 +222,7 @@ fn main() {
     // Scrolling is deterministic: each sequence runs three times from the top, and each
     // frame counts its best time, which removes the pauses other processes cause on a
     // shared machine (the loading figures above include them).
-    let scenarios: [(&str, usize, fn(usize) -> Vec<Event>); 4] = [
+    let scenarios: [Scenario; 4] = [
         ("Page Down ×300 (select + scroll)", 300, |_| {
             vec![key(Key::PageDown)]
         }),

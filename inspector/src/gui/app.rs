@@ -7,7 +7,7 @@ use egui::{CentralPanel, Panel, UiBuilder};
 use crate::diagram::{self, Diagram, FieldKind};
 use crate::model::Side;
 
-use super::state::{STORAGE_KEY, Settings, ViewMode};
+use super::state::{STORAGE_KEY, Settings, TimeFormat, ViewMode};
 use super::store::{Capture, FrameRow};
 use super::worker::{Loader, Source};
 use super::{
@@ -40,6 +40,8 @@ pub enum Action {
     ExplainField(Option<FieldKind>),
     /// Switch between the frame and the message views.
     SetView(ViewMode),
+    /// Relative or wall-clock times in the tables.
+    SetTimeFormat(TimeFormat),
     /// Forget the recent files.
     ClearRecent,
     /// Open the "open a file" dialog.
@@ -462,6 +464,7 @@ impl InspectorApp {
                     self.settings.view_mode = mode;
                     self.view.scroll_to_selected = true;
                 }
+                Action::SetTimeFormat(format) => self.settings.time_format = format,
                 Action::ClearRecent => self.settings.recent.clear(),
                 Action::ShowOpenDialog => {
                     self.view.open_dialog = Some(menu::OpenDialog::new(&self.settings));

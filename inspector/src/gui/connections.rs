@@ -75,20 +75,20 @@ fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Res
             let handshake = connection.handshake.as_deref();
             let target = handshake.map_or("(no handshake seen)", |h| h.target.as_str());
             ui.label(RichText::new(format!("#{}  {target}", connection.conn)).strong());
-            ui.label(RichText::new(connection.endpoints()).small().monospace());
+            ui.label(RichText::new(connection.endpoints()).size(12.0).monospace());
             if let Some(h) = handshake {
                 if let Some(protocol) = &h.protocol {
-                    ui.label(RichText::new(format!("subprotocol {protocol}")).small());
+                    ui.label(RichText::new(format!("subprotocol {protocol}")).size(12.0));
                 }
                 if let Some(extensions) = &h.extensions {
-                    ui.label(RichText::new(extensions.as_str()).small())
+                    ui.label(RichText::new(extensions.as_str()).size(12.0))
                         .on_hover_text("Sec-WebSocket-Extensions accepted by the server");
                 }
                 if h.status != Some(101) {
                     let status = h
                         .status
                         .map_or("no response".to_string(), |s| format!("status {s}"));
-                    ui.colored_label(visuals.warn_fg_color, RichText::new(status).small());
+                    ui.colored_label(visuals.warn_fg_color, RichText::new(status).size(12.0));
                 }
             }
             for (arrow, side) in [("C → S", 0), ("C ← S", 1)] {
@@ -103,15 +103,15 @@ fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Res
                         },
                         bytes(connection.bytes[side]),
                     ))
-                    .small()
+                    .size(12.0)
                     .monospace(),
                 );
             }
-            ui.label(RichText::new(connection.how_closed()).small().italics());
+            ui.label(RichText::new(connection.how_closed()).size(12.0).italics());
             if connection.violations > 0 {
                 ui.colored_label(
                     super::style::broken_stroke(),
-                    RichText::new(format!("! {} violation(s)", connection.violations)).small(),
+                    RichText::new(format!("! {} violation(s)", connection.violations)).size(12.0),
                 );
             }
             if connection.missing > 0 {
@@ -121,7 +121,7 @@ fn card(ui: &mut egui::Ui, connection: &Connection, selected: bool) -> egui::Res
                         "{} missing from the capture",
                         bytes(connection.missing)
                     ))
-                    .small(),
+                    .size(12.0),
                 );
             }
         });

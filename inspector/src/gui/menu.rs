@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, MenuBar, TextEdit};
 
 use super::app::{Action, View};
-use super::state::{Settings, ViewMode};
+use super::state::{Settings, TimeFormat, ViewMode};
 use super::worker::{EXAMPLES, Source};
 
 /// The menu bar.
@@ -54,6 +54,16 @@ pub fn show(ui: &mut egui::Ui, settings: &Settings, actions: &mut Vec<Action>) {
             }
         });
         ui.menu_button("View", |ui| {
+            for (format, label) in [
+                (TimeFormat::Relative, "Times since the first frame"),
+                (TimeFormat::Absolute, "Wall-clock times (UTC)"),
+            ] {
+                if ui.radio(settings.time_format == format, label).clicked() {
+                    actions.push(Action::SetTimeFormat(format));
+                    ui.close();
+                }
+            }
+            ui.separator();
             for (mode, label) in [
                 (ViewMode::Frames, "Frames (bit diagram)"),
                 (ViewMode::Messages, "Messages (fragments grouped)"),

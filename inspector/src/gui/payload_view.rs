@@ -270,7 +270,11 @@ mod tests {
                 format!("{}é", "b".repeat(LINE_CHARS - 1))
             ]
         );
-        assert_eq!(display_lines(""), [0..0]);
+        assert_eq!(
+            display_lines("").len(),
+            1,
+            "an empty text is one empty line"
+        );
     }
 
     #[test]

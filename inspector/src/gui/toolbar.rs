@@ -4,7 +4,7 @@
 use egui::{ComboBox, TextEdit};
 
 use super::app::{Action, View};
-use super::state::{Settings, TimeFormat, ViewMode};
+use super::state::{Settings, ViewMode};
 use super::store::{Capture, Direction};
 
 /// The accessible label of the search field (tests find it by this).
@@ -40,7 +40,7 @@ pub fn show(
         };
         ComboBox::from_id_salt("conn_filter")
             .selected_text(conn_label(filters.conn))
-            .width(150.0)
+            .width(128.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut filters.conn, None, conn_label(None));
                 for connection in capture
@@ -68,7 +68,7 @@ pub fn show(
                 Direction::FromClient => "client to server",
                 Direction::FromServer => "server to client",
             })
-            .width(130.0)
+            .width(118.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut filters.direction, Direction::Both, "both directions");
                 ui.selectable_value(
@@ -98,7 +98,7 @@ pub fn show(
             .add(
                 TextEdit::singleline(&mut filters.search)
                     .hint_text("press /")
-                    .desired_width(150.0)
+                    .desired_width(120.0)
                     .id_salt("search"),
             )
             .labelled_by(label.id);
@@ -110,18 +110,5 @@ pub fn show(
             search.surrender_focus();
         }
         ui.checkbox(&mut filters.violations_only, "violations only");
-        ui.separator();
-        let relative = settings.time_format == TimeFormat::Relative;
-        if ui
-            .selectable_label(relative, "relative time")
-            .on_hover_text("times relative to the first frame (else wall-clock UTC)")
-            .clicked()
-        {
-            settings.time_format = if relative {
-                TimeFormat::Absolute
-            } else {
-                TimeFormat::Relative
-            };
-        }
     });
 }
