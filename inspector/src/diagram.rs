@@ -565,12 +565,15 @@ fn payload_meaning(header: &FrameHeader, payload: &[u8], context: Context<'_>) -
         let _ = write!(out, ", close {code} = {}", close_code_name(code));
     }
     if context.payload_inflated {
-        let _ = write!(out, ", {} inflated", payload.len());
-    } else if (payload.len() as u64) < len {
-        let _ = write!(out, ", {} captured", payload.len());
-    }
-    if header.mask.is_some() {
-        out.push_str(", shown unmasked");
+        // The length is the compressed one; what is shown is the inflated data.
+        out.push_str(", shown inflated");
+    } else {
+        if (payload.len() as u64) < len {
+            let _ = write!(out, ", {} captured", payload.len());
+        }
+        if header.mask.is_some() {
+            out.push_str(", shown unmasked");
+        }
     }
     out
 }
@@ -724,6 +727,7 @@ mod tests {
             field(&diagram, FieldKind::Rsv1).meaning,
             "compressed (permessage-deflate)"
         );
+        assert_eq!(payload.meaning, "7 bytes, shown inflated");
         // Without the wire bytes: the header, then the inflated payload.
         let context = Context {
             wire_payload: None,
