@@ -174,16 +174,19 @@ record_multi_interface() {
     stop_capture
 }
 
-# 8. Headless Chromium against the book's chapter servers (chapters/04-masking onward):
+# 8. Headless Chromium against the book's chapter servers (chapters/03-frames onward):
 #    the page the server itself serves at GET /, then the same exchange as chromium-deflate
 #    (the chapter servers do not negotiate permessage-deflate, so the frames are plain).
 #    Port 89NN for chapter NN; the file is chromium-chNN.pcapng.
 #    A chapter is skipped (with a message) until it has a server binary (src/main.rs,
 #    src/bin/ or a [[bin]] section).
 #    Every chapter server from 04 on echoes at /echo (chapter 08 keeps that route beside /chat).
+#    Chapter 03's server does not echo: it greets with one text frame and logs what it
+#    reads, so Chromium (mode `greeting`) waits for the greeting, sends one text and closes
+#    at /frames; that server drops TCP instead of answering the close (chapter 07's job).
 record_chapters() {
-    local dir n pkg found=0
-    for dir in "$root"/chapters/0[4-9]-*/; do
+    local dir n pkg path mode found=0
+    for dir in "$root"/chapters/0[3-9]-*/; do
         [ -f "$dir/Cargo.toml" ] || continue
         if [ ! -f "$dir/src/main.rs" ] && ! compgen -G "$dir/src/bin/*.rs" >/dev/null \
             && ! grep -q '^\[\[bin\]\]' "$dir/Cargo.toml"; then
@@ -201,11 +204,13 @@ record_chapters() {
         pids+=("$server_pid")
         wait_for "$tmp/ch$n.server.out" "listening on ws://127.0.0.1:89$n" 30
         start_capture dumpcap "chromium-ch$n.pcapng" -i lo -s "$SNAPLEN" -f "tcp port 89$n"
-        node "$scripts/chromium_client.js" "ws://127.0.0.1:89$n/echo" "http://127.0.0.1:89$n/"
+        path=/echo mode=exchange
+        [ "$n" = 03 ] && path=/frames mode=greeting
+        node "$scripts/chromium_client.js" "ws://127.0.0.1:89$n$path" "http://127.0.0.1:89$n/" "$mode"
         stop_server
         stop_capture
     done
-    [ "$found" = 1 ] || log "chapters: no chapter server from 04 on yet, nothing recorded"
+    [ "$found" = 1 ] || log "chapters: no chapter server from 03 on yet, nothing recorded"
 }
 
 # --- reference decodes ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Headless Chromium as a WebSocket client, driven by playwright-core.
 //
-//   NODE_PATH=target/peers/node/node_modules node chromium_client.js WS_URL [PAGE_URL]
+//   NODE_PATH=target/peers/node/node_modules node chromium_client.js WS_URL [PAGE_URL] [greeting]
 //
 // Opens PAGE_URL (default: WS_URL's host and port with http:// and path /, the page that
 // py_server.py or a chapter server serves) and runs the browser's own `WebSocket` in it,
@@ -20,11 +20,16 @@
 //   6. close 1000 "chromium done", then wait for the close event
 // Chromium offers permessage-deflate on every connection; whether it is used is the
 // server's choice.
+//
+// With `greeting` (for chapter 03's server, which greets and then only logs frames): wait
+// for the server's first message, send the text "hello from chromium", then close 1000
+// "chromium done"; that server drops TCP instead of answering the close (1006 is expected).
 'use strict';
 
 const { chromium } = require('playwright-core');
 
 const wsUrl = process.argv[2];
+const mode = process.argv[4] || 'exchange';
 const pageUrl = process.argv[3] || (wsUrl && new URL('/', wsUrl.replace(/^ws/, 'http')).href);
 if (!wsUrl) {
   console.error('usage: chromium_client.js WS_URL [PAGE_URL]');
@@ -32,7 +37,7 @@ if (!wsUrl) {
 }
 
 // Runs inside the page: plain browser WebSocket API, nothing from Node.
-async function exchange(url) {
+async function exchange([url, mode]) {
   const log = [];
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
@@ -68,6 +73,17 @@ async function exchange(url) {
   const describe = (m) =>
     m === null ? 'nothing (timeout)' : typeof m === 'string' ? `text ${m.length} chars` : `binary ${m.byteLength} bytes`;
 
+  if (mode === 'greeting') {
+    const greeting = await next();
+    if (greeting === null) throw new Error('no greeting from the server within 3 s');
+    log.push(`greeting: ${describe(greeting)}`);
+    ws.send('hello from chromium');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ws.close(1000, 'chromium done');
+    const c = await closed;
+    log.push(`closed code=${c.code} reason=${JSON.stringify(c.reason)} clean=${c.wasClean}`);
+    return log;
+  }
   ws.send('hello from chromium');
   log.push(`1 got ${describe(await next())}`);
   ws.send(JSON.stringify({ type: 'greeting', from: 'chromium', n: [1, 2, 3] }));
@@ -115,7 +131,7 @@ setTimeout(() => {
     const page = await browser.newPage();
     page.on('console', (m) => console.error(`chromium console: ${m.text()}`));
     await page.goto(pageUrl);
-    const log = await page.evaluate(exchange, wsUrl);
+    const log = await page.evaluate(exchange, [wsUrl, mode]);
     for (const line of log) console.error(`chromium: ${line}`);
   } finally {
     await browser.close();
