@@ -56,7 +56,15 @@ if wanted 02-handshake; then
     command_output "$listings/02-handshake/help.txt" ch02-handshake --help
     python3 book/tools/handshake-requests.py target/debug/ch02-handshake --hold 0.2 > "$listings/02-handshake/requests.txt"
     browser_session "$listings/02-handshake/browser.txt" handshake.js ch02-handshake --hold 1
-    python3 book/tools/frame-from-capture.py captures/chromium-deflate.pcapng 14 16 2>/dev/null > "$listings/02-handshake/capture.txt"
+    cargo build -q -p ws-inspector
+    { echo "\$ ws-inspector decode --conn 1 captures/chromium-deflate.pcapng | head -1"
+      target/debug/ws-inspector decode --conn 1 captures/chromium-deflate.pcapng | head -1
+      echo
+      echo "\$ ws-inspector decode --json --conn 1 captures/chromium-deflate.pcapng | head -1  # request_head, response_head"
+      # Only prints two strings of ws-inspector's JSON: no decoding happens here.
+      target/debug/ws-inspector decode --json --conn 1 captures/chromium-deflate.pcapng | head -1 \
+          | python3 -c 'import json, sys; e = json.loads(sys.stdin.readline()); print(e["request_head"].replace("\r", "") + e["response_head"].replace("\r", ""), end="")'
+    } > "$listings/02-handshake/capture.txt"
 fi
 
 # ws-inspector's one-line-per-frame decode of a capture.
@@ -214,7 +222,13 @@ done
 
 if wanted 04-masking; then
     log "04-masking: a masked and an unmasked frame from a real capture; the unmask benchmark"
-    python3 book/tools/frame-from-capture.py captures/python-basic.pcap 8 9 2>/dev/null > "$listings/04-masking/capture.txt"
+    cargo build -q -p ws-inspector
+    { echo "\$ tshark -r captures/python-basic.pcap -Y 'frame.number == 8 || frame.number == 9' -T fields -e frame.number -e tcp.payload"
+      tshark -r captures/python-basic.pcap -Y 'frame.number == 8 || frame.number == 9' -T fields -e frame.number -e tcp.payload 2>/dev/null
+      echo
+      echo "\$ ws-inspector decode captures/python-basic.pcap | sed -n 2,3p"
+      target/debug/ws-inspector decode captures/python-basic.pcap | sed -n 2,3p
+    } > "$listings/04-masking/capture.txt"
     { echo "\$ cargo bench -p ch04-masking --bench unmask"; cargo bench -q -p ch04-masking --bench unmask 2>/dev/null; } > "$listings/04-masking/bench.txt"
 fi
 
@@ -248,12 +262,66 @@ if wanted inspector; then
     { echo "\$ ws-inspector decode --conn 0 captures/violations.pcapng"; "$inspector" decode --conn 0 captures/violations.pcapng
       echo "\$ ws-inspector decode --conn 3 captures/violations.pcapng"; "$inspector" decode --conn 3 captures/violations.pcapng; } > "$listings/inspector/violations.txt"
     { echo "\$ ws-inspector decode --messages captures/node-fragmented.pcapng"; "$inspector" decode --messages captures/node-fragmented.pcapng; } > "$listings/inspector/messages.txt"
+
+    log "inspector: the live proxy in front of chapter 07's server, a Python client through it"
+    cargo build -q -p ch07-close
+    work=$(mktemp -d)
+    target/debug/ch07-close --addr 127.0.0.1:8080 > "$work/server.out" 2> "$work/server.err" &
+    server=$!
+    "$inspector" proxy --listen 127.0.0.1:9000 --upstream 127.0.0.1:8080 --write "$work/session.pcapng" \
+        > "$work/proxy.out" 2>&1 &
+    proxy=$!
+    for _ in $(seq 50); do grep -q "listening on" "$work/proxy.out" && grep -q "listening on" "$work/server.out" && break; sleep 0.1; done
+    "$python" -c '
+import asyncio
+from websockets.asyncio.client import connect
+async def main():
+    async with connect("ws://127.0.0.1:9000/echo", compression=None) as ws:
+        await ws.send("hello through the proxy")
+        assert await ws.recv() == "hello through the proxy"
+        await ws.close(1000, "done")
+asyncio.run(main())'
+    sleep 0.5
+    kill -INT "$proxy"; wait "$proxy" || true
+    kill "$server"; wait "$server" 2>/dev/null || true
+    { echo "\$ ws-inspector proxy --listen 127.0.0.1:9000 --upstream 127.0.0.1:8080 --write session.pcapng"
+      sed "s|$work/||" "$work/proxy.out"; } > "$listings/inspector/proxy.txt"
+    { echo "\$ ws-inspector decode session.pcapng"; "$inspector" decode "$work/session.pcapng"; } > "$listings/inspector/proxy-decode.txt"
+    rm -rf "$work"
 fi
 
 if wanted browser-api; then
     log "browser-api: every call of the WebSocket API against a recording proxy (about 20 s)"
     mkdir -p "$listings/browser-api"
     node book/tools/browser-api-on-the-wire.js > "$listings/browser-api/on-the-wire.txt"
+fi
+
+# The chapters' figures: one frame's RFC 6455 §5.2 bit diagram, drawn by `ws-inspector
+# diagram` from a capture in captures/ (the same layout the GUI paints). --frame is the
+# frame's `index` in `ws-inspector decode --json` (counted from 0, both directions); the
+# captures' README says what each frame is, and recording again keeps the frames' order.
+figure() { # NAME CAPTURE FRAME
+    cargo build -q -p ws-inspector
+    target/debug/ws-inspector diagram "captures/$2" --frame "$3" --svg "book/src/figures/$1.svg"
+}
+
+if wanted figures; then
+    log "figures: bit diagrams of real frames (book/src/figures/)"
+    mkdir -p book/src/figures
+    figure ch03-greeting chromium-ch03.pcapng 0         # chapter 03's greeting, unmasked
+    figure ch03-client-text chromium-ch03.pcapng 1      # Chromium's masked "hello from chromium"
+    figure ch04-masked-text chromium-ch04.pcapng 0      # the same text, to chapter 04's echo
+    figure ch04-64-bit-length chromium-ch04.pcapng 8    # the 70 000-byte binary message
+    figure ch05-first-fragment node-fragmented.pcapng 2 # "Hello, ", FIN=0, opcode text
+    figure ch05-ping-between node-fragmented.pcapng 3   # a ping while the message is open
+    figure ch05-continuation node-fragmented.pcapng 5   # "fragmented ", FIN=0, opcode 0
+    figure ch06-ping python-basic.pcap 8                # the server's ping "server ping"
+    figure ch06-pong python-basic.pcap 9                # the client's masked pong
+    figure ch07-close chromium-ch07.pcapng 10           # Chromium's close: 1000 "chromium done"
+    figure ch08-length-msb-set violations.pcapng 56     # a 64-bit length with its MSB set
+    figure inspector-masked-text python-basic.pcap 0    # the inspector page's example
+    # The window itself: the README's screenshot (docs/screenshot.sh takes it under Xvfb).
+    if [ -f docs/inspector.png ]; then cp docs/inspector.png book/src/figures/inspector-window.png; fi
 fi
 
 log "done; review with: git diff --stat $listings"
