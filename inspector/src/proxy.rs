@@ -45,7 +45,8 @@
 //!   the two pumps of each connection;
 //! - [`record`]: the recorder thread: per-connection decoders, packet numbering, the
 //!   synthesised pcapng, the [`EventSink`] that receives the decoded events;
-//! - [`cli`]: the `ws-inspector proxy` subcommand (arguments, printing, Ctrl-C).
+//! - [`cli`]: the `ws-inspector proxy` subcommand (arguments, printing, the `--gui`
+//!   window's feed, Ctrl-C).
 
 pub mod cli;
 pub mod record;

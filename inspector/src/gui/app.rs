@@ -1,11 +1,12 @@
 //! The app: its state, the layout of its panels, and the actions panels ask for.
 
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use egui::{CentralPanel, Panel, UiBuilder};
 
 use crate::diagram::{self, Diagram, FieldKind};
-use crate::model::Side;
+use crate::model::{Event, Side};
 
 use super::state::{STORAGE_KEY, Settings, TimeFormat, ViewMode};
 use super::store::{Capture, FrameRow};
@@ -476,7 +477,23 @@ impl InspectorApp {
     }
 
     fn start(&mut self, ctx: &egui::Context, source: Source) {
-        if let Source::File(path) = &source {
+        let wake_ctx = self.reset_for(ctx, &source);
+        self.loader = Some(Loader::start(source, move || wake_ctx.request_repaint()));
+    }
+
+    /// Shows live traffic decoded elsewhere (`ws-inspector proxy --gui`): each batch of
+    /// events on `feed` adds rows as it arrives; `name` says what is watched.
+    pub fn watch(&mut self, ctx: &egui::Context, name: String, feed: Receiver<Vec<Event>>) {
+        let source = Source::Live(name);
+        let wake_ctx = self.reset_for(ctx, &source);
+        self.loader = Some(Loader::live(source, feed, move || {
+            wake_ctx.request_repaint();
+        }));
+    }
+
+    /// Forgets the current capture before `source` loads; returns the context to wake.
+    fn reset_for(&mut self, ctx: &egui::Context, source: &Source) -> egui::Context {
+        if let Source::File(path) = source {
             self.settings.remember(path);
         }
         self.title = Some(format!("ws-inspector — {}", source.name()));
@@ -487,8 +504,7 @@ impl InspectorApp {
         self.view.notice = None;
         self.view.payload_cache = payload_view::Cache::default();
         self.settings.filters.conn = None;
-        let wake_ctx = self.repaint.clone().unwrap_or_else(|| ctx.clone());
-        self.loader = Some(Loader::start(source, move || wake_ctx.request_repaint()));
+        self.repaint.clone().unwrap_or_else(|| ctx.clone())
     }
 
     /// Moves the selection `delta` rows in the current view (frames or messages).

@@ -45,6 +45,10 @@ pub mod violations;
 pub mod worker;
 
 use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+use crate::model::Event;
+use state::STORAGE_KEY;
 
 pub use app::InspectorApp;
 pub use worker::{EXAMPLES, Source};
@@ -58,6 +62,27 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
             .map_err(|error| error.to_string())?;
     }
     let source = file.map_or(Source::Example(&EXAMPLES[0]), Source::File);
+    open_window(Box::new(move |cc| InspectorApp::new(cc, source)))
+}
+
+/// Opens the window on live traffic: every batch of events sent on `feed` (by
+/// `ws-inspector proxy --gui`) adds rows; `name` is the title. Returns when the window
+/// is closed.
+pub fn run_live(name: String, feed: Receiver<Vec<Event>>) -> Result<(), String> {
+    open_window(Box::new(move |cc| {
+        let settings = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, STORAGE_KEY))
+            .unwrap_or_default();
+        let mut app = InspectorApp::with_settings(settings, Some(cc.egui_ctx.clone()));
+        app.watch(&cc.egui_ctx, name, feed);
+        app
+    }))
+}
+
+type MakeApp = Box<dyn FnOnce(&eframe::CreationContext<'_>) -> InspectorApp>;
+
+fn open_window(make_app: MakeApp) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("ws-inspector")
@@ -69,7 +94,7 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
     eframe::run_native(
         "ws-inspector",
         options,
-        Box::new(move |cc| Ok(Box::new(InspectorApp::new(cc, source)))),
+        Box::new(move |cc| Ok(Box::new(make_app(cc)))),
     )
     .map_err(|error| format!("cannot open the window: {error}"))
 }

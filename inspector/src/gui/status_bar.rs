@@ -21,6 +21,10 @@ pub fn show(ui: &mut egui::Ui, loader: Option<&Loader>, capture: &Capture, view:
                 .count(),
         );
         match loader {
+            Some(loader) if loader.is_live() && !loader.is_done() => {
+                ui.colored_label(ui.visuals().warn_fg_color, "LIVE");
+                ui.label(format!("{} · {counts}", loader.source.name()));
+            }
             Some(loader) if !loader.is_done() => {
                 ui.add(
                     ProgressBar::new(loader.fraction())

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
+use crate::model::Event;
 use crate::pipeline::CaptureDecoder;
 use crate::websocket::Options;
 
@@ -60,6 +61,9 @@ pub enum Source {
     Example(&'static Example),
     /// A file on disk.
     File(PathBuf),
+    /// Live traffic, decoded elsewhere (`ws-inspector proxy --gui`) and fed to
+    /// [`Loader::live`]; the name says what is being watched.
+    Live(String),
 }
 
 impl Source {
@@ -68,6 +72,7 @@ impl Source {
         match self {
             Source::Example(example) => format!("{} (built in)", example.name),
             Source::File(path) => path.display().to_string(),
+            Source::Live(name) => name.clone(),
         }
     }
 }
@@ -166,6 +171,48 @@ impl Loader {
         }
     }
 
+    /// Shows events decoded elsewhere as they arrive (the proxy's live traffic): a thread
+    /// turns each batch from `feed` into rows, gathers what arrives within
+    /// [`BATCH_INTERVAL`] (up to [`LIVE_BATCH`] rows) into one update, and wakes the UI
+    /// once per update, so a fast stream costs the window a few updates per frame at
+    /// most, not one per WebSocket frame. The feed ends (the loader is done) when its
+    /// sender is dropped.
+    pub fn live(
+        source: Source,
+        feed: Receiver<Vec<Event>>,
+        wake: impl Fn() + Send + 'static,
+    ) -> Loader {
+        let (sender, receiver) = mpsc::channel();
+        let shared = Arc::new(Shared::default());
+        let worker_shared = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("ws-inspector-live".to_string())
+            .spawn(move || {
+                follow(&feed, &sender, &worker_shared, &wake);
+                let _ = sender.send(Update::Done(Ok(())));
+                wake();
+            });
+        let mut loader = Loader {
+            source,
+            receiver,
+            shared,
+            started: Instant::now(),
+            first_items: None,
+            finished: None,
+            error: None,
+        };
+        if let Err(error) = spawned {
+            loader.error = Some(format!("cannot start the live feed's thread: {error}"));
+            loader.finished = Some(Duration::ZERO);
+        }
+        loader
+    }
+
+    /// The source is live traffic.
+    pub fn is_live(&self) -> bool {
+        matches!(self.source, Source::Live(_))
+    }
+
     /// The decode is over and every item has been received.
     pub fn is_done(&self) -> bool {
         self.finished.is_some()
@@ -181,19 +228,24 @@ impl Loader {
     }
 }
 
+/// The decoding options the window needs (also for a live feed's decoder).
+pub fn options() -> Options {
+    Options {
+        max_payload: MAX_PAYLOAD,
+        // Compressed frames' bytes as they were on the wire, for the hex view (the
+        // payload the events carry is inflated).
+        keep_wire_payload: true,
+        ..Options::default()
+    }
+}
+
 fn decode(
     source: &Source,
     sender: &Sender<Update>,
     shared: &Shared,
     wake: &dyn Fn(),
 ) -> Result<(), String> {
-    let options = Options {
-        max_payload: MAX_PAYLOAD,
-        // Compressed frames' bytes as they were on the wire, for the hex view (the
-        // payload the events carry is inflated).
-        keep_wire_payload: true,
-        ..Options::default()
-    };
+    let options = options();
     match source {
         Source::Example(example) => {
             let decoder =
@@ -205,8 +257,41 @@ fn decode(
             let decoder = CaptureDecoder::open(path, options).map_err(|error| error.to_string())?;
             pump(decoder, sender, shared, wake);
         }
+        Source::Live(name) => {
+            return Err(format!(
+                "{name}: live traffic comes from `ws-inspector proxy --gui`"
+            ));
+        }
     }
     Ok(())
+}
+
+/// Rows per update from a live feed, at most: the UI takes whole updates within its
+/// per-frame budget, so an update must stay small enough to take in a few milliseconds.
+const LIVE_BATCH: usize = 2048;
+
+/// The live feed's thread: rows from each batch, one update per [`BATCH_INTERVAL`] (or
+/// per [`LIVE_BATCH`] rows, if the stream is faster).
+fn follow(
+    feed: &Receiver<Vec<Event>>,
+    sender: &Sender<Update>,
+    shared: &Shared,
+    wake: &dyn Fn(),
+) {
+    while let Ok(events) = feed.recv() {
+        let mut items: Vec<Item> = events.into_iter().map(Item::from_event).collect();
+        let gathering = Instant::now();
+        while gathering.elapsed() < BATCH_INTERVAL && items.len() < LIVE_BATCH {
+            match feed.recv_timeout(BATCH_INTERVAL.saturating_sub(gathering.elapsed())) {
+                Ok(more) => items.extend(more.into_iter().map(Item::from_event)),
+                Err(_) => break,
+            }
+        }
+        if shared.cancel.load(Ordering::Relaxed) || sender.send(Update::Items(items)).is_err() {
+            return;
+        }
+        wake();
+    }
 }
 
 /// Items per batch before the first one is sent (small: first rows fast).

@@ -1,25 +1,30 @@
-//! `ws-inspector proxy`: the command line around [`super::Proxy`].
+//! `ws-inspector proxy`: the command line around [`super::Proxy`]: where the decoded
+//! events go (the terminal through [`Printer`], the window through [`WindowFeed`]) and
+//! how it stops (Ctrl-C, or the window closing).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread;
 
 use crate::display::human_line;
 use crate::jsonl::JsonLinesWriter;
 use crate::model::Event;
 use crate::websocket::Options;
 
-use super::{EventSink, Proxy, Recording};
+use super::{EventSink, Proxy, Recording, Running};
 
 /// Forward a WebSocket conversation and decode both directions as they pass.
 ///
 /// Point a client (a browser, a script) at --listen; every client gets its own connection
 /// to --upstream and every byte is forwarded unchanged. Prints one line per handshake and
-/// frame on stdout (JSON Lines with --json, the schema of `decode --json`); connection
-/// events go to stderr. Ctrl-C stops it and closes the --write file cleanly.
+/// frame on stdout (JSON Lines with --json, the schema of `decode --json`), or shows them
+/// in the inspector window with --gui; connection events go to stderr. Ctrl-C (or closing
+/// the window) stops it and closes the --write file cleanly.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProxyArgs {
     /// Address to accept clients on (HOST:PORT; port 0 picks a free port).
@@ -35,7 +40,8 @@ pub struct ProxyArgs {
     /// Print JSON Lines (one object per event) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Open the inspector window and add frames to it as they arrive.
+    /// Open the inspector window and add frames to it as they arrive (stdout stays
+    /// quiet unless --json is given too).
     #[arg(long)]
     pub gui: bool,
     /// Payload bytes shown per frame (payload_hex, text). Default: 256 with --json,
@@ -139,14 +145,93 @@ impl<W: Write + Send + 'static> EventSink for Printer<W> {
     }
 }
 
-/// Runs `ws-inspector proxy` until Ctrl-C.
-pub fn run(args: &ProxyArgs) -> ExitCode {
-    if args.gui {
-        eprintln!(
-            "--gui: the inspector window is not part of this build yet; use the printed lines"
-        );
-        return ExitCode::from(2);
+/// Sends the decoded events to the inspector window (`--gui`), in batches: a batch goes
+/// when the proxy goes idle or when it is [`WINDOW_BATCH`] events long, so a fast stream
+/// reaches the window in a few large updates rather than one per frame. The window reads
+/// them with [`crate::gui::InspectorApp::watch`].
+#[derive(Debug)]
+pub struct WindowFeed {
+    batch: Vec<Event>,
+    feed: SyncSender<Vec<Event>>,
+    closed: bool,
+}
+
+/// Events per batch for the window, at most.
+pub const WINDOW_BATCH: usize = 4096;
+/// Batches waiting for the window before the proxy waits for it.
+const WINDOW_QUEUE: usize = 16;
+
+impl WindowFeed {
+    /// A feed, and the receiving end for the window.
+    pub fn channel() -> (WindowFeed, Receiver<Vec<Event>>) {
+        let (feed, receiver) = mpsc::sync_channel(WINDOW_QUEUE);
+        let window = WindowFeed {
+            batch: Vec::new(),
+            feed,
+            closed: false,
+        };
+        (window, receiver)
     }
+
+    fn send(&mut self) {
+        if self.batch.is_empty() || self.closed {
+            return;
+        }
+        // Blocks while the window is WINDOW_QUEUE batches behind: memory stays bounded
+        // and the traffic slows down with it, like every other consumer of the proxy.
+        if self.feed.send(std::mem::take(&mut self.batch)).is_err() {
+            self.closed = true; // the window was closed; the proxy is about to stop
+            self.batch = Vec::new();
+        }
+    }
+}
+
+impl EventSink for WindowFeed {
+    fn events(&mut self, events: &[Event]) {
+        if self.closed {
+            return;
+        }
+        self.batch.extend_from_slice(events);
+        if self.batch.len() >= WINDOW_BATCH {
+            self.send();
+        }
+    }
+
+    fn idle(&mut self) {
+        self.send();
+    }
+}
+
+/// Where `ws-inspector proxy` sends the decoded events: the terminal, the window, or
+/// both (`--gui --json`).
+#[derive(Debug)]
+struct Outputs {
+    printer: Option<Printer<io::Stdout>>,
+    window: Option<WindowFeed>,
+}
+
+impl EventSink for Outputs {
+    fn events(&mut self, events: &[Event]) {
+        if let Some(printer) = &mut self.printer {
+            printer.events(events);
+        }
+        if let Some(window) = &mut self.window {
+            window.events(events);
+        }
+    }
+
+    fn idle(&mut self) {
+        if let Some(printer) = &mut self.printer {
+            printer.idle();
+        }
+        if let Some(window) = &mut self.window {
+            window.idle();
+        }
+    }
+}
+
+/// Runs `ws-inspector proxy` until Ctrl-C (or, with `--gui`, until the window closes).
+pub fn run(args: &ProxyArgs) -> ExitCode {
     let proxy = match Proxy::bind(&args.listen, &args.upstream) {
         Ok(proxy) => proxy,
         Err(e) => {
@@ -175,11 +260,31 @@ pub fn run(args: &ProxyArgs) -> ExitCode {
     }) {
         eprintln!("cannot catch Ctrl-C ({e}); the pcapng file may end abruptly if interrupted");
     }
-    let sink = Printer::new(io::stdout(), args.json, args.messages);
+    let (window, feed) = if args.gui {
+        let (window, feed) = WindowFeed::channel();
+        (Some(window), Some(feed))
+    } else {
+        (None, None)
+    };
+    let outputs = Outputs {
+        // With --gui the window shows the frames; --json prints them as well.
+        printer: (!args.gui || args.json)
+            .then(|| Printer::new(io::stdout(), args.json, args.messages)),
+        window,
+    };
+    let options = if args.gui {
+        // What the window needs (payloads, messages, wire bytes), as for a file.
+        Options {
+            max_payload: args.max_payload.unwrap_or(crate::gui::worker::MAX_PAYLOAD),
+            ..crate::gui::worker::options()
+        }
+    } else {
+        args.options()
+    };
     let recording = Recording {
-        sink,
+        sink: outputs,
         pcapng,
-        options: args.options(),
+        options,
     };
     let running = match proxy.start(recording) {
         Ok(running) => running,
@@ -188,16 +293,51 @@ pub fn run(args: &ProxyArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!(
-        "listening on ws://{} (forwarding to {})",
-        running.local_addr(),
-        args.upstream
-    );
-    let _ = wait_for_interrupt.recv();
+    let listening = format!("ws://{}", running.local_addr());
+    eprintln!("listening on {listening} (forwarding to {})", args.upstream);
+    let Some(feed) = feed else {
+        let _ = wait_for_interrupt.recv();
+        return stop(running, args);
+    };
+    // The window needs this (the main) thread. Ctrl-C is watched on another one, which
+    // stops the proxy and ends the process; closing the window stops it here.
+    let running = Arc::new(Mutex::new(Some(running)));
+    let for_interrupt = Arc::clone(&running);
+    let stop_args = args.clone();
+    let _watcher = thread::spawn(move || {
+        if wait_for_interrupt.recv().is_ok() {
+            let taken = for_interrupt.lock().ok().and_then(|mut slot| slot.take());
+            if let Some(running) = taken {
+                let code = stop(running, &stop_args);
+                std::process::exit(i32::from(code != ExitCode::SUCCESS));
+            }
+        }
+    });
+    let name = format!("live: {listening}, forwarding to {}", args.upstream);
+    let window_result = crate::gui::run_live(name, feed);
+    if let Err(e) = &window_result {
+        eprintln!("{e}");
+    }
+    let taken = running.lock().ok().and_then(|mut slot| slot.take());
+    let Some(running) = taken else {
+        // Ctrl-C got there first: it is stopping the proxy and will end the process.
+        loop {
+            thread::park();
+        }
+    };
+    let code = stop(running, args);
+    if window_result.is_err() {
+        return ExitCode::FAILURE;
+    }
+    code
+}
+
+/// Stops the proxy: open connections closed, the capture completed and flushed.
+fn stop(running: Running<Outputs>, args: &ProxyArgs) -> ExitCode {
     eprintln!("stopping: closing open connections and the capture");
     match running.stop() {
-        Ok(mut printer) => {
-            printer.idle();
+        Ok(mut outputs) => {
+            outputs.idle();
             if let Some(path) = &args.write {
                 eprintln!("wrote {}", path.display());
             }
