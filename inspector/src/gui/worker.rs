@@ -173,7 +173,7 @@ impl Loader {
 
     /// Shows events decoded elsewhere as they arrive (the proxy's live traffic): a thread
     /// turns each batch from `feed` into rows, gathers what arrives within
-    /// [`BATCH_INTERVAL`] (up to [`LIVE_BATCH`] rows) into one update, and wakes the UI
+    /// [`BATCH_INTERVAL`] (up to [`MAX_BATCH`] rows) into one update, and wakes the UI
     /// once per update, so a fast stream costs the window a few updates per frame at
     /// most, not one per WebSocket frame. The feed ends (the loader is done) when its
     /// sender is dropped.
@@ -266,22 +266,13 @@ fn decode(
     Ok(())
 }
 
-/// Rows per update from a live feed, at most: the UI takes whole updates within its
-/// per-frame budget, so an update must stay small enough to take in a few milliseconds.
-const LIVE_BATCH: usize = 2048;
-
 /// The live feed's thread: rows from each batch, one update per [`BATCH_INTERVAL`] (or
-/// per [`LIVE_BATCH`] rows, if the stream is faster).
-fn follow(
-    feed: &Receiver<Vec<Event>>,
-    sender: &Sender<Update>,
-    shared: &Shared,
-    wake: &dyn Fn(),
-) {
+/// per [`MAX_BATCH`] rows, if the stream is faster).
+fn follow(feed: &Receiver<Vec<Event>>, sender: &Sender<Update>, shared: &Shared, wake: &dyn Fn()) {
     while let Ok(events) = feed.recv() {
         let mut items: Vec<Item> = events.into_iter().map(Item::from_event).collect();
         let gathering = Instant::now();
-        while gathering.elapsed() < BATCH_INTERVAL && items.len() < LIVE_BATCH {
+        while gathering.elapsed() < BATCH_INTERVAL && items.len() < MAX_BATCH {
             match feed.recv_timeout(BATCH_INTERVAL.saturating_sub(gathering.elapsed())) {
                 Ok(more) => items.extend(more.into_iter().map(Item::from_event)),
                 Err(_) => break,
