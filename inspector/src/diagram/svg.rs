@@ -3,14 +3,15 @@
 //! Same picture as the GUI's: a bit ruler, one 32-bit row per line, each field a box at
 //! its bit position with its name, value, meaning and its bits, then a legend table with
 //! every field. Text is monospace so widths can be computed without a font engine: a
-//! character is [`CHAR_WIDTH`] × the font size wide in every common monospace font.
+//! character is about 0.6 × the font size wide in every common monospace font; [`CHAR_WIDTH`]
+//! rounds that up a little so that text never spills out of its box.
 
 use std::fmt::Write as _;
 
 use super::{Diagram, Field, FieldKind, ROW_BITS, Segment};
 
 /// Width of one monospace character, as a fraction of the font size.
-const CHAR_WIDTH: f64 = 0.6;
+const CHAR_WIDTH: f64 = 0.62;
 const BIT: f64 = 28.0;
 const LEFT: f64 = 56.0;
 const TOP: f64 = 64.0;
@@ -353,7 +354,7 @@ mod tests {
     #[test]
     fn fit_cuts_with_an_ellipsis() {
         assert_eq!(fit("hello", 100.0, 10.0).as_deref(), Some("hello"));
-        assert_eq!(fit("hello world", 36.0, 10.0).as_deref(), Some("hello…"));
+        assert_eq!(fit("hello world", 38.0, 10.0).as_deref(), Some("hello…"));
         assert_eq!(fit("hello world", 10.0, 10.0), None);
     }
 }
