@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,53 @@ use crate::reassembly::{Reassembler, ReassemblyStats, StreamSink};
 use crate::tcp::{self, TcpHeader};
 use crate::time::PacketRef;
 use crate::websocket::Options;
+
+/// A small, fast hasher for the connection table (the "FxHash" multiply-rotate of
+/// rustc). SipHash's resistance to chosen keys buys nothing here: a capture's addresses
+/// are not an attack on the inspector's hash table, and a slow lookup per packet is
+/// measurable.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u16(&mut self, value: u16) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 /// One TCP connection seen in the capture.
 #[derive(Debug)]
@@ -108,7 +156,7 @@ fn packet_error(at: PacketRef, layer: &str, message: String) -> Event {
 pub struct Tracker {
     options: Options,
     connections: Vec<Connection>,
-    by_endpoints: HashMap<(SocketAddr, SocketAddr), usize>,
+    by_endpoints: HashMap<(SocketAddr, SocketAddr), usize, BuildHasherDefault<FastHasher>>,
     /// The connection of the previous packet: most packets follow one of their own.
     last_hit: Option<((SocketAddr, SocketAddr), usize)>,
     unsupported_linktypes: Vec<u32>,
@@ -121,7 +169,7 @@ impl Tracker {
         Tracker {
             options,
             connections: Vec::new(),
-            by_endpoints: HashMap::new(),
+            by_endpoints: HashMap::default(),
             last_hit: None,
             unsupported_linktypes: Vec::new(),
             last: PacketRef::default(),
