@@ -123,20 +123,7 @@ pub fn show(
 
     let rows = capture.visible.len();
     let selected_row = view.selected.and_then(|p| capture.visible_row(p));
-    let mut area = ScrollArea::vertical()
-        .id_salt("frame_table")
-        .auto_shrink([false, false]);
-    if view.scroll_to_selected
-        && let Some(row) = selected_row
-    {
-        let (offset, height) = view_table_viewport(ui, "frame_table");
-        let top = row as f32 * ROW_HEIGHT;
-        if top < offset {
-            area = area.vertical_scroll_offset(top);
-        } else if top + ROW_HEIGHT > offset + height {
-            area = area.vertical_scroll_offset(top + ROW_HEIGHT - height);
-        }
-    }
+    let area = table_scroll_area(ui, "frame_table", selected_row, view.scroll_to_selected);
     view.scroll_to_selected = false;
     let output = area.show_rows(ui, ROW_HEIGHT, rows, |ui, range| {
         ui.spacing_mut().item_spacing.y = 0.0;
@@ -238,6 +225,29 @@ pub fn view_table_viewport(ui: &egui::Ui, id: &str) -> (f32, f32) {
     ui.ctx()
         .data(|d| d.get_temp::<(f32, f32)>(egui::Id::unique(("viewport", id))))
         .unwrap_or((0.0, 400.0))
+}
+
+/// A table's vertical scroll area; when `scroll_to_selected` asks for it, scrolled just
+/// enough to bring `selected_row` into view (using the viewport remembered last frame).
+pub fn table_scroll_area(
+    ui: &egui::Ui,
+    id: &str,
+    selected_row: Option<usize>,
+    scroll_to_selected: bool,
+) -> ScrollArea {
+    let mut area = ScrollArea::vertical()
+        .id_salt(id)
+        .auto_shrink([false, false]);
+    if scroll_to_selected && let Some(row) = selected_row {
+        let (offset, height) = view_table_viewport(ui, id);
+        let top = row as f32 * ROW_HEIGHT;
+        if top < offset {
+            area = area.vertical_scroll_offset(top);
+        } else if top + ROW_HEIGHT > offset + height {
+            area = area.vertical_scroll_offset(top + ROW_HEIGHT - height);
+        }
+    }
+    area
 }
 
 /// Records the viewport for [`view_table_viewport`].

@@ -5,7 +5,7 @@
 use egui::{Align2, FontId, Rect, RichText, ScrollArea, Sense, Stroke, vec2};
 
 use super::app::{Action, View};
-use super::frame_table::{format_time, remember_table_viewport, view_table_viewport};
+use super::frame_table::{format_time, remember_table_viewport, table_scroll_area};
 use super::payload_view;
 use super::state::{Settings, ViewMode};
 use super::store::{Capture, MessageRow};
@@ -77,20 +77,7 @@ pub fn table(
     let selected_row = view
         .selected_message
         .and_then(|m| capture.visible_message_row(m));
-    let mut area = ScrollArea::vertical()
-        .id_salt("message_table")
-        .auto_shrink([false, false]);
-    if view.scroll_to_selected
-        && let Some(row) = selected_row
-    {
-        let (offset, height) = view_table_viewport(ui, "message_table");
-        let top = row as f32 * ROW_HEIGHT;
-        if top < offset {
-            area = area.vertical_scroll_offset(top);
-        } else if top + ROW_HEIGHT > offset + height {
-            area = area.vertical_scroll_offset(top + ROW_HEIGHT - height);
-        }
-    }
+    let area = table_scroll_area(ui, "message_table", selected_row, view.scroll_to_selected);
     view.scroll_to_selected = false;
     let output = area.show_rows(ui, ROW_HEIGHT, rows, |ui, range| {
         ui.spacing_mut().item_spacing.y = 0.0;
