@@ -135,20 +135,7 @@ impl Loader {
                 let _ = sender.send(Update::Done(result));
                 wake();
             });
-        let mut loader = Loader {
-            source,
-            receiver,
-            shared,
-            started: Instant::now(),
-            first_items: None,
-            finished: None,
-            error: None,
-        };
-        if let Err(error) = spawned {
-            loader.error = Some(format!("cannot start the decoding thread: {error}"));
-            loader.finished = Some(Duration::ZERO);
-        }
-        loader
+        Loader::running(source, receiver, shared, spawned, "the decoding thread")
     }
 
     /// Hands over the items that have arrived, spending at most `budget` (the rest stays
@@ -192,6 +179,18 @@ impl Loader {
                 let _ = sender.send(Update::Done(Ok(())));
                 wake();
             });
+        Loader::running(source, receiver, shared, spawned, "the live feed's thread")
+    }
+
+    /// A loader fed by the thread `spawned` (or, if it could not start, one that is
+    /// finished with that error).
+    fn running(
+        source: Source,
+        receiver: Receiver<Update>,
+        shared: Arc<Shared>,
+        spawned: std::io::Result<std::thread::JoinHandle<()>>,
+        thread: &str,
+    ) -> Loader {
         let mut loader = Loader {
             source,
             receiver,
@@ -202,7 +201,7 @@ impl Loader {
             error: None,
         };
         if let Err(error) = spawned {
-            loader.error = Some(format!("cannot start the live feed's thread: {error}"));
+            loader.error = Some(format!("cannot start {thread}: {error}"));
             loader.finished = Some(Duration::ZERO);
         }
         loader
