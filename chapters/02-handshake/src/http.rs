@@ -210,10 +210,7 @@ impl Request {
 
     /// How many times header `name` appears.
     pub fn header_count(&self, name: &str) -> usize {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .count()
+        count_header(&self.headers, name)
     }
 
     /// The target without its query: `/chat?room=1` gives `/chat`.
@@ -235,11 +232,16 @@ impl Response {
 
     /// How many times header `name` appears.
     pub fn header_count(&self, name: &str) -> usize {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .count()
+        count_header(&self.headers, name)
     }
+}
+
+/// How many fields named `name` (case-insensitively) `headers` has.
+fn count_header(headers: &[(String, String)], name: &str) -> usize {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .count()
 }
 
 /// The path part of a request target: everything before `?` (and `#`, which a client
